@@ -1,0 +1,38 @@
+# policy-search — set up, run, test, benchmark.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test test-fast bench lint clean
+
+install: $(STAMP)
+
+# torch is pinned to the CPU build that lies on this kind of machine; an
+# unpinned torch would pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "torch==2.13.0"
+	$(BIN)/python -m pip install -q -e ".[all]"
+	touch $(STAMP)
+
+# Builds the index from corpus/ when there is none, then serves on http://127.0.0.1:8000
+run: install
+	$(BIN)/policy-search serve --host 127.0.0.1 --port 8000
+
+# pytest's exit code 5 (no tests collected) is not a failure of the suite.
+test: install
+	$(BIN)/python -m pytest -q -ra; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not integration and not eval"; rc=$$?; if [ $$rc -eq 5 ]; then exit 0; fi; exit $$rc
+
+bench: install
+	$(BIN)/python bench/bench.py
+
+lint: install
+	$(BIN)/ruff check ingest index search api policy_search tests bench scripts
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

@@ -1,0 +1,286 @@
+"""Build an index directory from parsed documents, atomically.
+
+See ``index.layout`` for the directory layout and why a crash at any point
+leaves the previous index usable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingest.model import Clause, Document, ParsedDocument
+
+from .cache import EmbeddingCache
+from .chunking import chunking_params, passage_text
+from .embedders.base import Embedder
+from .errors import IndexBuildError
+from .layout import (
+    BUILDING_PREFIX,
+    LOCK_FILE,
+    VERSIONS_DIR,
+    new_version_id,
+    remove_old_versions,
+    switch_current,
+)
+from .lexical import FIELDS, TOKENIZER_VERSION, LexicalIndex
+from .manifest import Manifest, ManifestDocument
+from .store import STORE_FILE, ClauseStore
+from .vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+LEXICAL_DIR = "lexical"
+EMBED_BATCH = 64  # texts per embedder call; also the progress-bar granularity
+PASSAGE_ROLE = "passage"
+
+
+@dataclass
+class BuildReport:
+    """What a build did."""
+
+    index_dir: Path  # the directory given to build_index
+    version_dir: Path  # where this build's files live (DIR/versions/<id>)
+    documents: int
+    clauses: int
+    vectors: int
+    seconds: float
+    embed_seconds: float
+    cache_hits: int  # passage texts found in the embedding cache
+    cache_misses: int  # passage texts embedded by the model (after de-duplication)
+
+
+@contextlib.contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    """Serialise builds of one index directory (POSIX advisory lock)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - non-POSIX
+        yield
+        return
+    with open(index_dir / LOCK_FILE, "a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _validate(parsed: Sequence[ParsedDocument]) -> tuple[list[Document], list[Clause]]:
+    if not parsed:
+        raise IndexBuildError("nothing to index: no documents were given")
+    documents: list[Document] = []
+    clauses: list[Clause] = []
+    seen_docs: set[str] = set()
+    seen_clauses: dict[str, str] = {}
+    for item in parsed:
+        document = item.document
+        if document.doc_id in seen_docs:
+            raise IndexBuildError(f"document id {document.doc_id!r} occurs twice")
+        seen_docs.add(document.doc_id)
+        documents.append(document)
+        for clause in sorted(item.clauses, key=lambda c: c.order):
+            if clause.doc_id != document.doc_id:
+                raise IndexBuildError(
+                    f"clause {clause.clause_id!r} says doc_id {clause.doc_id!r} but belongs "
+                    f"to document {document.doc_id!r}"
+                )
+            if clause.clause_id in seen_clauses:
+                raise IndexBuildError(
+                    f"clause id {clause.clause_id!r} occurs twice (documents "
+                    f"{seen_clauses[clause.clause_id]!r} and {document.doc_id!r})"
+                )
+            seen_clauses[clause.clause_id] = document.doc_id
+            clauses.append(clause)
+    if not clauses:
+        raise IndexBuildError(
+            f"nothing to index: the {len(documents)} document(s) yielded no clauses"
+        )
+    return documents, clauses
+
+
+def _embed_passages(
+    clause_passages: list[list[str]],
+    embedder: Embedder,
+    cache: EmbeddingCache | None,
+    progress: bool,
+) -> tuple[np.ndarray, int, int, float]:
+    """Embed every passage (de-duplicated, cache first). Returns the vectors in
+    passage order, cache hits, misses and seconds spent in the embedder."""
+    flat = [text for passages in clause_passages for text in passages]
+    unique: dict[str, int] = {}
+    for text in flat:
+        unique.setdefault(text, len(unique))
+    unique_texts = list(unique)
+    vectors = np.zeros((len(unique_texts), embedder.dim), dtype=np.float32)
+    have = np.zeros(len(unique_texts), dtype=bool)
+    if cache is not None:
+        for i, vector in cache.get_many(unique_texts, PASSAGE_ROLE).items():
+            if vector.shape[0] == embedder.dim:
+                vectors[i] = vector
+                have[i] = True
+    hits = int(have.sum())
+    missing = np.flatnonzero(~have)
+
+    # clauses whose texts are all embedded once position p of `missing` is done
+    first_missing_clause = []
+    for passages in clause_passages:
+        idx = [unique[t] for t in passages]
+        first_missing_clause.append(max((i for i in idx if not have[i]), default=-1))
+
+    from tqdm import tqdm
+
+    show = progress and sys.stderr.isatty()
+    embed_seconds = 0.0
+    done_clauses = sum(1 for m in first_missing_clause if m < 0)
+    with tqdm(
+        total=len(clause_passages),
+        initial=done_clauses,
+        unit="clause",
+        desc="embedding",
+        disable=not show,
+        leave=False,
+    ) as bar:
+        order_of_missing = {int(u): p for p, u in enumerate(missing)}
+        clause_done_at = sorted(order_of_missing[m] for m in first_missing_clause if m >= 0)
+        cursor = 0
+        for start in range(0, len(missing), EMBED_BATCH):
+            batch_ids = missing[start : start + EMBED_BATCH]
+            batch_texts = [unique_texts[i] for i in batch_ids]
+            began = time.perf_counter()
+            batch_vectors = embedder.embed_passages(batch_texts)
+            embed_seconds += time.perf_counter() - began
+            batch_vectors = np.asarray(batch_vectors, dtype=np.float32)
+            if batch_vectors.shape != (len(batch_texts), embedder.dim):
+                raise IndexBuildError(
+                    f"embedder {embedder.name} returned shape {batch_vectors.shape} "
+                    f"for {len(batch_texts)} texts of dimension {embedder.dim}"
+                )
+            vectors[batch_ids] = batch_vectors
+            if cache is not None:
+                cache.put_many(batch_texts, PASSAGE_ROLE, batch_vectors)
+            end = start + len(batch_ids)
+            advanced = 0
+            while cursor < len(clause_done_at) and clause_done_at[cursor] < end:
+                cursor += 1
+                advanced += 1
+            bar.update(advanced)
+    passage_vectors = vectors[[unique[t] for t in flat]] if flat else vectors[:0]
+    return passage_vectors, hits, len(missing), embed_seconds
+
+
+def build_index(
+    parsed: list[ParsedDocument],
+    out_dir: Path,
+    *,
+    embedder: Embedder,
+    cache: EmbeddingCache | None,
+    progress: bool = True,
+) -> BuildReport:
+    """Build the index of ``parsed`` at ``out_dir`` and make it current.
+
+    Everything is written into ``out_dir/versions/.building-<id>``; only when
+    complete (manifest last) is it renamed and ``out_dir/current`` switched to
+    it with an atomic rename, after which older versions are removed. On any
+    error the previous index stays current and IndexBuildError (or the
+    embedder's error) is raised. Duplicate clause or document ids and empty
+    input raise IndexBuildError before anything is written.
+    """
+    began = time.perf_counter()
+    documents, clauses = _validate(parsed)
+    doc_by_id = {d.doc_id: d for d in documents}
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise IndexBuildError(f"{out_dir} exists and is not a directory")
+    (out_dir / VERSIONS_DIR).mkdir(parents=True, exist_ok=True)
+
+    with _build_lock(out_dir):
+        version_id = new_version_id()
+        building = out_dir / VERSIONS_DIR / f"{BUILDING_PREFIX}{version_id}"
+        final = out_dir / VERSIONS_DIR / version_id
+        building.mkdir()
+        try:
+            clause_passages = [passage_text(c, doc_by_id[c.doc_id]) for c in clauses]
+            chunk_rows = np.fromiter(
+                (row for row, passages in enumerate(clause_passages) for _ in passages),
+                dtype=np.int64,
+            )
+            vectors, hits, misses, embed_seconds = _embed_passages(
+                clause_passages, embedder, cache, progress
+            )
+            vector_index = VectorIndex.build(vectors, chunk_rows, len(clauses))
+            lexical = LexicalIndex.build(clauses, doc_by_id)
+
+            ClauseStore.write(building / STORE_FILE, documents, clauses)
+            vector_index.save(building)
+            lexical.save(building / LEXICAL_DIR)
+            clause_counts: dict[str, int] = {}
+            for clause in clauses:
+                clause_counts[clause.doc_id] = clause_counts.get(clause.doc_id, 0) + 1
+            manifest = Manifest(
+                embedder=embedder.name,
+                dim=int(embedder.dim),
+                documents=[
+                    ManifestDocument(
+                        doc_id=d.doc_id,
+                        title=d.title,
+                        source_file=d.source_file,
+                        source_hash=d.source_hash,
+                        clauses=clause_counts.get(d.doc_id, 0),
+                    )
+                    for d in documents
+                ],
+                counts={
+                    "documents": len(documents),
+                    "clauses": len(clauses),
+                    "vectors": int(vector_index.ntotal),
+                },
+                chunking=chunking_params(),
+                lexical={"fields": list(FIELDS), "tokenizer_version": TOKENIZER_VERSION},
+            )
+            manifest.save(building)  # last: marks the build complete
+            os.rename(building, final)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+        try:
+            switch_current(out_dir, final)
+        except OSError as exc:
+            shutil.rmtree(final, ignore_errors=True)
+            raise IndexBuildError(
+                f"could not switch {out_dir}/current to the new build: {exc}"
+            ) from exc
+        remove_old_versions(out_dir, keep=final)
+
+    report = BuildReport(
+        index_dir=out_dir,
+        version_dir=final,
+        documents=len(documents),
+        clauses=len(clauses),
+        vectors=int(vector_index.ntotal),
+        seconds=time.perf_counter() - began,
+        embed_seconds=embed_seconds,
+        cache_hits=hits,
+        cache_misses=misses,
+    )
+    log.info(
+        "indexed %d documents, %d clauses, %d vectors in %.1fs (embedding %.1fs, cache %d hits / %d misses)",
+        report.documents,
+        report.clauses,
+        report.vectors,
+        report.seconds,
+        report.embed_seconds,
+        report.cache_hits,
+        report.cache_misses,
+    )
+    return report

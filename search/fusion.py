@@ -1,0 +1,74 @@
+"""Pure functions for fusing and ordering ranked lists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+
+def rank_positions(scores: np.ndarray, rows: np.ndarray) -> dict[int, int]:
+    """Rank (0 = best) of each row by descending score, ties broken by row id."""
+    order = np.lexsort((rows, -scores[rows]))
+    return {int(rows[i]): rank for rank, i in enumerate(order)}
+
+
+def rrf(rankings: Sequence[dict[int, int]], k: int = 60, weights: Sequence[float] | None = None) -> dict[int, float]:
+    """Reciprocal rank fusion: sum of w / (k + rank + 1) over the rankings."""
+    fused: dict[int, float] = {}
+    for i, ranking in enumerate(rankings):
+        w = weights[i] if weights else 1.0
+        for row, rank in ranking.items():
+            fused[row] = fused.get(row, 0.0) + w / (k + rank + 1)
+    return fused
+
+
+def top_rows(scores: dict[int, float], n: int) -> list[int]:
+    """The n best rows by score, deterministic on ties (lower row first)."""
+    return [row for row, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+
+def spread_across_groups(
+    ranked: Sequence[tuple[int, float]],
+    group_of: Callable[[int], str],
+    *,
+    top_k: int,
+    min_relative: float,
+    per_group_cap: int,
+) -> list[tuple[int, float]]:
+    """Reorder so the top_k covers every group that has a good enough clause.
+
+    The best clause of each group whose score is at least ``min_relative`` of
+    the top score comes first (in score order), then the rest in score order
+    with at most ``per_group_cap`` clauses per group until top_k is filled;
+    anything left over follows so no clause is lost.
+    """
+    if not ranked:
+        return []
+    top_score = ranked[0][1]
+    chosen: list[tuple[int, float]] = []
+    seen_groups: set[str] = set()
+    used: set[int] = set()
+    for row, score in ranked:
+        group = group_of(row)
+        if group in seen_groups:
+            continue
+        seen_groups.add(group)
+        if score >= top_score * min_relative if top_score > 0 else True:
+            chosen.append((row, score))
+            used.add(row)
+    counts: dict[str, int] = {}
+    for row, _ in chosen:
+        counts[group_of(row)] = counts.get(group_of(row), 0) + 1
+    rest: list[tuple[int, float]] = []
+    for row, score in ranked:
+        if row in used:
+            continue
+        group = group_of(row)
+        if len(chosen) < top_k and counts.get(group, 0) < per_group_cap:
+            chosen.append((row, score))
+            counts[group] = counts.get(group, 0) + 1
+        else:
+            rest.append((row, score))
+    head = sorted(chosen, key=lambda rs: (-rs[1], rs[0]))
+    return head + rest

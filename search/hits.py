@@ -1,0 +1,119 @@
+"""Hits: one clause with its citation, as the API and CLI return it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from index.textnorm import fold
+from ingest.model import Clause, Document
+
+_NUMBERED_HEADING = re.compile(r"^(第[一二三四五六七八九十百]+[章节部分]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])")
+_TRAILING = re.compile(r"[。：:．.\s]+$")
+
+
+def clean_heading(heading: str) -> str:
+    """A heading for citations: trailing punctuation and inner spaces removed."""
+    return _TRAILING.sub("", heading.strip())
+
+
+def citation(document: Document, clause: Clause) -> str:
+    """A readable citation such as
+    《重庆市大渡口区儿童发展规划（2021—2030年）》一、总体思路（三）主要目标 专栏一 第2项."""
+    out = f"《{document.title}》"
+    first = True
+    for raw in clause.section_path:
+        heading = clean_heading(raw)
+        if not heading:
+            continue
+        if heading.startswith("专栏"):
+            heading = heading.split()[0] if " " in heading else heading[:3]
+        if first or _NUMBERED_HEADING.match(heading):
+            out += heading
+        else:
+            out += " " + heading
+        first = False
+    if clause.number:
+        out += f" 第{clause.number}项"
+    return out
+
+
+@dataclass
+class Highlight:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Hit:
+    clause_id: str
+    doc_id: str
+    title: str
+    jurisdiction: str
+    section_path: list[str]
+    number: str | None
+    kind: str
+    text: str
+    highlights: list[Highlight]
+    score: float
+    source: dict[str, Any]
+    citation: str
+    features: dict[str, float] | None = field(default=None)
+
+    def to_dict(self, with_features: bool = False) -> dict[str, Any]:
+        data = asdict(self)
+        if not with_features:
+            data.pop("features", None)
+        return data
+
+
+def char_folded(text: str) -> str:
+    """Fold character by character so offsets in the result match ``text``."""
+    out = []
+    for ch in text:
+        f = fold(ch)
+        out.append(f[0] if len(f) == 1 else ch)
+    return "".join(out)
+
+
+def highlight_spans(text: str, terms: list[str], limit: int = 20) -> list[Highlight]:
+    """Non-overlapping spans of ``text`` where the (folded) terms occur."""
+    folded = char_folded(text)
+    spans: list[tuple[int, int]] = []
+    for term in sorted({fold(t) for t in terms if t and t.strip()}, key=len, reverse=True):
+        if len(term) < 2 and not term.isdigit():
+            continue
+        start = folded.find(term)
+        while start >= 0:
+            end = start + len(term)
+            if not any(s < end and start < e for s, e in spans):
+                spans.append((start, end))
+            start = folded.find(term, end)
+    spans.sort()
+    return [Highlight(s, e, text[s:e]) for s, e in spans[:limit]]
+
+
+def make_hit(
+    document: Document,
+    clause: Clause,
+    score: float,
+    terms: list[str],
+    features: dict[str, float] | None = None,
+) -> Hit:
+    return Hit(
+        clause_id=clause.clause_id,
+        doc_id=clause.doc_id,
+        title=document.title,
+        jurisdiction=document.jurisdiction.name,
+        section_path=list(clause.section_path),
+        number=clause.number,
+        kind=clause.kind,
+        text=clause.text,
+        highlights=highlight_spans(clause.text, terms),
+        score=round(float(score), 6),
+        source={"file": clause.source_file, "line_start": clause.line_start, "line_end": clause.line_end},
+        citation=citation(document, clause),
+        features={k: round(v, 4) for k, v in features.items()} if features else None,
+    )

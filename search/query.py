@@ -1,0 +1,186 @@
+"""Query analysis: jurisdiction, indicator, years, numbers, intent and the
+plans' vocabulary for colloquial words.
+
+Everything here is pure and driven by data files in ``search/data`` so that
+the vocabulary can grow without touching code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from index.textnorm import fold
+from ingest.model import Document
+
+INTENTS = ("compare", "precedent", "target", "enquiry")
+
+
+@lru_cache(maxsize=1)
+def _load_data(name: str) -> dict[str, Any]:
+    with resources.files("search").joinpath("data", name).open(encoding="utf-8") as fh:
+        data: dict[str, Any] = json.load(fh)
+    return data
+
+
+def synonym_map() -> dict[str, list[str]]:
+    """Colloquial word → plan vocabulary, longest keys first."""
+    raw: dict[str, list[str]] = _load_data("synonyms.json")["map"]
+    return dict(sorted(raw.items(), key=lambda kv: -len(kv[0])))
+
+
+def query_cues() -> dict[str, Any]:
+    return _load_data("query_cues.json")
+
+
+_ADMIN_SUFFIXES = ("自治区", "自治县", "自治州", "地区", "省", "市", "区", "县", "旗", "盟", "州", "镇")
+
+
+def jurisdiction_aliases(document: Document) -> list[str]:
+    """Names a user may type for a plan's jurisdiction, longest first.
+
+    大渡口区 → 大渡口区, 重庆市大渡口区, 大渡口; 攀枝花市西区 → 攀枝花市西区, 攀枝花西区, 西区.
+    """
+    j = document.jurisdiction
+    names: set[str] = {j.name}
+    for prefix in (j.parent, j.province):
+        if prefix and not j.name.startswith(prefix):
+            names.add(prefix + j.name)
+    if j.parent and j.name.startswith(j.parent) and len(j.name) > len(j.parent) + 1:
+        short = j.name[len(j.parent):]
+        names.add(short)
+        parent_short = _strip_suffix(j.parent)
+        if parent_short:
+            names.add(parent_short + short)
+    for name in list(names):
+        stripped = _strip_suffix(name)
+        # a one-character remainder (西区 → 西) is too ambiguous to use
+        if stripped and len(stripped) >= 2:
+            names.add(stripped)
+    return sorted(names, key=lambda s: (-len(s), s))
+
+
+def _strip_suffix(name: str) -> str:
+    for suffix in _ADMIN_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return ""
+
+
+@dataclass
+class QueryAnalysis:
+    """What a query asks, as far as the words show."""
+
+    query: str
+    folded: str
+    intent: str
+    jurisdictions: list[str] = field(default_factory=list)  # jurisdiction names found in the query
+    jurisdiction_spans: list[tuple[int, int]] = field(default_factory=list)
+    self_reference: bool = False
+    years: list[int] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)
+    indicators: list[str] = field(default_factory=list)
+    expansions: list[str] = field(default_factory=list)
+    content: str = ""  # the query without jurisdiction names, filler and question words
+
+    @property
+    def rewritten(self) -> str:
+        """The query text used for retrieval: content plus the plans' vocabulary."""
+        extra = " ".join(dict.fromkeys(self.expansions))
+        return f"{self.content} {extra}".strip() if extra else self.content
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "intent": self.intent,
+            "jurisdictions": self.jurisdictions,
+            "self_reference": self.self_reference,
+            "years": self.years,
+            "numbers": self.numbers,
+            "indicators": self.indicators,
+            "expansions": list(dict.fromkeys(self.expansions)),
+            "rewritten": self.rewritten,
+        }
+
+
+_YEAR = re.compile(r"(20\d{2})年?")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:‰|%|个|名|所|小时|岁|天|次|/10万)?")
+
+
+class QueryAnalyzer:
+    """Analyses queries against the documents of one index."""
+
+    def __init__(self, documents: Iterable[Document], indicator_names: Iterable[str] = ()):
+        self._alias_to_jurisdiction: dict[str, str] = {}
+        for doc in documents:
+            for alias in jurisdiction_aliases(doc):
+                self._alias_to_jurisdiction.setdefault(fold(alias), doc.jurisdiction.name)
+        self._aliases = sorted(self._alias_to_jurisdiction, key=lambda s: (-len(s), s))
+        self._indicators = sorted({fold(n) for n in indicator_names if len(n) >= 3}, key=lambda s: (-len(s), s))
+        self._synonyms = [(fold(k), v) for k, v in synonym_map().items()]
+        cues = query_cues()
+        self._intent_cues = {k: [fold(w) for w in v] for k, v in cues["intent"].items()}
+        self._stop = sorted((fold(w) for w in cues["stop"]), key=len, reverse=True)
+        self._self_ref = [fold(w) for w in cues["self_reference"]]
+
+    @property
+    def jurisdiction_names(self) -> list[str]:
+        return sorted(set(self._alias_to_jurisdiction.values()))
+
+    def resolve_jurisdiction(self, name: str) -> list[str]:
+        """Jurisdiction names matching a user-typed name (full, short or partial)."""
+        key = fold(name.strip())
+        if not key:
+            return []
+        if key in self._alias_to_jurisdiction:
+            return [self._alias_to_jurisdiction[key]]
+        found = {j for alias, j in self._alias_to_jurisdiction.items() if key in alias or (len(alias) >= 2 and alias in key)}
+        return sorted(found)
+
+    def analyze(self, query: str) -> QueryAnalysis:
+        folded = fold(query)
+        analysis = QueryAnalysis(query=query, folded=folded, intent="enquiry")
+        masked = folded
+        for alias in self._aliases:
+            start = masked.find(alias)
+            while start >= 0:
+                analysis.jurisdiction_spans.append((start, start + len(alias)))
+                jname = self._alias_to_jurisdiction[alias]
+                if jname not in analysis.jurisdictions:
+                    analysis.jurisdictions.append(jname)
+                masked = masked[:start] + " " * len(alias) + masked[start + len(alias):]
+                start = masked.find(alias)
+        for word in self._self_ref:
+            if word in masked:
+                analysis.self_reference = True
+                masked = masked.replace(word, " ")
+        analysis.years = [int(y) for y in _YEAR.findall(masked)]
+        analysis.numbers = [m.group(0).strip() for m in _NUMBER.finditer(_YEAR.sub(" ", masked))]
+        analysis.indicators = [name for name in self._indicators if name in masked]
+        for key, targets in self._synonyms:
+            if key in masked:
+                analysis.expansions.extend(t for t in targets if fold(t) not in masked)
+        analysis.intent = self._intent(masked, analysis)
+        content = masked
+        for word in self._stop:
+            if len(word) >= 2:
+                content = content.replace(word, " ")
+        content = re.sub(r"[？?！!。，,、；;：:“”\"'（）()\s]+", " ", content).strip()
+        analysis.content = content or masked.strip()
+        return analysis
+
+    def _intent(self, text: str, analysis: QueryAnalysis) -> str:
+        def has(kind: str) -> bool:
+            return any(cue in text for cue in self._intent_cues.get(kind, []))
+
+        if has("compare") and not (len(analysis.jurisdictions) == 1 and "分别" in text and not has("precedent")):
+            return "compare"
+        if has("precedent"):
+            return "precedent"
+        if has("target") or analysis.indicators:
+            return "target"
+        return "enquiry"

@@ -1,0 +1,186 @@
+"""Hybrid retrieval: dense and lexical candidates, fused, then reranked on
+features of each clause against the analysed query."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from index.lexical import tokenize
+from index.textnorm import fold
+from ingest.model import Clause
+
+from .fusion import rank_positions, rrf, spread_across_groups, top_rows
+from .query import QueryAnalysis
+
+# Lexical field weights: clause text counts most; headings and titles help
+# place a clause in its topic.
+FIELD_WEIGHTS = {"text": 1.0, "section": 0.35, "indicator": 0.6, "title": 0.15}
+
+
+@dataclass
+class RerankWeights:
+    """Weights of the second-stage features (tuned by scripts/tune_rerank.py)."""
+
+    rrf: float = 20.0
+    dense: float = 0.25
+    lexical: float = 0.35
+    coverage: float = 0.6
+    indicator: float = 0.5
+    number: float = 0.3
+    kind: float = 0.15
+    section: float = 0.15
+
+    @classmethod
+    def load(cls) -> RerankWeights:
+        try:
+            with resources.files("search").joinpath("data", "rerank_weights.json").open(encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (FileNotFoundError, json.JSONDecodeError):
+            return cls()
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: float(v) for k, v in data.get("weights", {}).items() if k in known})
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+@dataclass
+class Candidate:
+    row: int
+    score: float
+    features: dict[str, float]
+
+
+_PUNCT = re.compile(r"[\s，,。．.、；;：:“”\"'（）()《》〈〉【】\[\]？?！!—\-]+")
+
+
+@lru_cache(maxsize=8192)
+def _folded_compact(text: str) -> str:
+    return _PUNCT.sub("", fold(text))
+
+
+class HybridRetriever:
+    """Dense + lexical retrieval over one index, with a feature reranker."""
+
+    def __init__(self, reader: Any, weights: RerankWeights | None = None, pool: int = 120):
+        self.reader = reader
+        self.weights = weights or RerankWeights.load()
+        self.pool = pool
+        clauses: list[Clause] = reader.clauses
+        self._doc_of_row = np.array([c.doc_id for c in clauses], dtype=object)
+        self._kind_of_row = [c.kind for c in clauses]
+        self._text_folded = [_folded_compact(c.text) for c in clauses]
+        self._section_folded = [_folded_compact(" ".join(c.section_path)) for c in clauses]
+        self._indicator_folded = [_folded_compact(c.fields.get("indicator", "")) for c in clauses]
+        n = len(clauses)
+        # document frequency of query terms, computed lazily per term
+        self._n = n
+        self._df_cache: dict[str, int] = {}
+
+    def _df(self, term: str) -> int:
+        if term not in self._df_cache:
+            self._df_cache[term] = sum(1 for t in self._text_folded if term in t)
+        return self._df_cache[term]
+
+    def _idf(self, term: str) -> float:
+        return math.log(1 + (self._n + 1) / (self._df(term) + 1))
+
+    def retrieve(
+        self,
+        analysis: QueryAnalysis,
+        allowed_rows: np.ndarray,
+        top_k: int,
+        spread: bool,
+        disabled: frozenset[str] = frozenset(),
+    ) -> list[Candidate]:
+        """Ranked candidates (best first) among ``allowed_rows``."""
+        if allowed_rows.size == 0:
+            return []
+        text = analysis.rewritten or analysis.query
+        tokens = tokenize(text)
+        dense_all = None
+        if "dense" not in disabled:
+            qvec = self.reader.embed_query(text)
+            dense_all = self.reader.vectors.scores_all(qvec)
+        lex_all = None
+        if "lexical" not in disabled and tokens:
+            lex_all = self.reader.lexical.scores(tokens, FIELD_WEIGHTS)
+        rankings = []
+        if dense_all is not None:
+            rankings.append(rank_positions(dense_all, allowed_rows))
+        if lex_all is not None and float(lex_all[allowed_rows].max(initial=0.0)) > 0:
+            lex_rows = allowed_rows[lex_all[allowed_rows] > 0]
+            rankings.append(rank_positions(lex_all, lex_rows))
+        if not rankings:
+            return []
+        fused = rrf(rankings)
+        pool_rows = top_rows(fused, max(self.pool, top_k))
+        candidates = self._rerank(analysis, tokens, pool_rows, fused, dense_all, lex_all, allowed_rows, disabled)
+        ranked = [(c.row, c.score) for c in candidates]
+        if spread:
+            ranked = spread_across_groups(
+                ranked,
+                lambda row: str(self._doc_of_row[row]),
+                top_k=top_k,
+                min_relative=0.6,
+                per_group_cap=3,
+            )
+        by_row = {c.row: c for c in candidates}
+        return [by_row[row] for row, _ in ranked]
+
+    def _rerank(
+        self,
+        analysis: QueryAnalysis,
+        tokens: list[str],
+        rows: list[int],
+        fused: dict[int, float],
+        dense_all: np.ndarray | None,
+        lex_all: np.ndarray | None,
+        allowed_rows: np.ndarray,
+        disabled: frozenset[str],
+    ) -> list[Candidate]:
+        w = self.weights
+        terms = [t for t in dict.fromkeys(_folded_compact(t) for t in tokens) if t]
+        idf = {t: self._idf(t) for t in terms}
+        idf_total = sum(idf.values()) or 1.0
+        dense_mu = dense_sd = 0.0
+        if dense_all is not None:
+            sub = dense_all[allowed_rows]
+            dense_mu, dense_sd = float(sub.mean()), float(sub.std()) or 1.0
+        lex_max = float(lex_all[allowed_rows].max(initial=0.0)) if lex_all is not None else 0.0
+        indicators = [_folded_compact(i) for i in analysis.indicators]
+        numbers = [_folded_compact(n) for n in analysis.numbers]
+        out: list[Candidate] = []
+        for row in rows:
+            text = self._text_folded[row]
+            f: dict[str, float] = {"rrf": fused.get(row, 0.0)}
+            f["dense"] = (float(dense_all[row]) - dense_mu) / dense_sd if dense_all is not None else 0.0
+            f["lexical"] = float(lex_all[row]) / lex_max if lex_all is not None and lex_max > 0 else 0.0
+            f["coverage"] = sum(idf[t] for t in terms if t in text) / idf_total if terms else 0.0
+            ind_text = self._indicator_folded[row] or text
+            f["indicator"] = 1.0 if indicators and any(i in ind_text for i in indicators) else 0.0
+            f["number"] = sum(1 for n in numbers if n and n in text) / len(numbers) if numbers else 0.0
+            f["kind"] = _kind_fit(analysis.intent, self._kind_of_row[row])
+            sec = self._section_folded[row]
+            f["section"] = sum(idf[t] for t in terms if t in sec) / idf_total if terms else 0.0
+            score = sum(getattr(w, name) * value for name, value in f.items() if name not in disabled)
+            out.append(Candidate(row=row, score=score, features=f))
+        out.sort(key=lambda c: (-c.score, c.row))
+        return out
+
+
+def _kind_fit(intent: str, kind: str) -> float:
+    """How well a clause kind answers a query intent (0..1)."""
+    if intent in ("target", "compare"):
+        return {"target": 1.0, "indicator": 1.0, "measure": 0.3}.get(kind, 0.0)
+    if intent in ("precedent", "enquiry"):
+        return {"measure": 1.0, "target": 0.5, "principle": 0.3, "indicator": 0.2}.get(kind, 0.0)
+    return 0.0

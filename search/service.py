@@ -1,0 +1,272 @@
+"""The one library facade the CLI and the HTTP API call."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index import IndexReader
+from ingest.model import CLAUSE_KINDS, Clause, Document
+
+from .answer import Answer, Answerer
+from .errors import BadRequest, NotFound
+from .hits import Hit, citation, make_hit
+from .query import QueryAnalysis, QueryAnalyzer
+from .retrieval import HybridRetriever
+from .targets_table import Comparison, ComparisonRow, TargetTable, best_targets_per_document
+
+MAX_TOP_K = 100
+
+
+@dataclass
+class Filters:
+    jurisdiction: str | None = None
+    doc_id: str | None = None
+    subject: str | None = None
+    kind: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Filters:
+        data = data or {}
+        return cls(
+            jurisdiction=data.get("jurisdiction") or None,
+            doc_id=data.get("doc_id") or None,
+            subject=data.get("subject") or None,
+            kind=data.get("kind") or None,
+        )
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    took_ms: float
+    analysis: QueryAnalysis
+    jurisdictions: list[str] = field(default_factory=list)  # jurisdictions searched
+    message: str | None = None
+
+    def to_dict(self, with_features: bool = False) -> dict[str, Any]:
+        return {
+            "results": [h.to_dict(with_features) for h in self.hits],
+            "took_ms": round(self.took_ms, 2),
+            "analysis": self.analysis.to_dict(),
+            "jurisdictions": self.jurisdictions,
+            "message": self.message,
+        }
+
+
+class SearchService:
+    """Search, documents and clauses over one opened index."""
+
+    def __init__(self, reader: IndexReader):
+        self.reader = reader
+        self.documents: dict[str, Document] = dict(reader.documents)
+        self.clauses: list[Clause] = list(reader.clauses)
+        self.row_of: dict[str, int] = {c.clause_id: i for i, c in enumerate(self.clauses)}
+        self._rows_by_doc: dict[str, np.ndarray] = {}
+        for doc_id in self.documents:
+            self._rows_by_doc[doc_id] = np.array(
+                [i for i, c in enumerate(self.clauses) if c.doc_id == doc_id], dtype=np.int64
+            )
+        self._kind = np.array([c.kind for c in self.clauses], dtype=object)
+        self.targets = TargetTable(self.documents, self.clauses)
+        self.analyzer = QueryAnalyzer(self.documents.values(), self._indicator_names())
+        self.retriever = HybridRetriever(reader)
+        self.answerer = Answerer(self)
+
+    @classmethod
+    def open(cls, index_dir: Path | str, embedder_spec: str | None = None) -> SearchService:
+        from index import get_embedder
+
+        embedder = get_embedder(embedder_spec) if embedder_spec else None
+        return cls(IndexReader.open(Path(index_dir), embedder=embedder))
+
+    def _indicator_names(self) -> list[str]:
+        """Indicator names a query may mention: printed names and their normalised forms."""
+        names = {c.fields["indicator"] for c in self.clauses if c.fields.get("indicator")}
+        names.update(t.indicator for t in self.targets.targets if not t.qualitative)
+        names.update(t.indicator_norm for t in self.targets.targets if not t.qualitative)
+        return sorted(n for n in names if n)
+
+    # ---- documents and clauses -------------------------------------------------
+
+    def list_documents(self) -> list[dict[str, Any]]:
+        out = []
+        for doc_id, doc in self.documents.items():
+            rows = self._rows_by_doc.get(doc_id, np.array([], dtype=np.int64))
+            kinds: dict[str, int] = {}
+            for row in rows:
+                kinds[self.clauses[row].kind] = kinds.get(self.clauses[row].kind, 0) + 1
+            data = doc.to_dict()
+            data["clause_count"] = int(rows.size)
+            data["clause_kinds"] = kinds
+            out.append(data)
+        return out
+
+    def get_document(self, doc_id: str) -> dict[str, Any]:
+        doc = self.documents.get(doc_id)
+        if doc is None:
+            raise NotFound(f"no document with id {doc_id!r}; GET /v1/documents lists the ids")
+        rows = self._rows_by_doc.get(doc_id, np.array([], dtype=np.int64))
+        data = doc.to_dict()
+        data["clause_count"] = int(rows.size)
+        data["clauses"] = [self._hit(self.clauses[r], 0.0).to_dict() for r in sorted(rows, key=lambda r: self.clauses[r].order)]
+        return data
+
+    def get_clause(self, clause_id: str, context: int = 3) -> dict[str, Any]:
+        row = self.row_of.get(clause_id)
+        if row is None:
+            raise NotFound(f"no clause with id {clause_id!r}")
+        clause = self.clauses[row]
+        doc = self.documents[clause.doc_id]
+        same_doc = sorted(self._rows_by_doc[clause.doc_id], key=lambda r: self.clauses[r].order)
+        pos = [int(r) for r in same_doc].index(row)
+        section = [self._hit(self.clauses[r], 0.0).to_dict() for r in same_doc if self.clauses[r].section_path == clause.section_path]
+        before = [self._hit(self.clauses[r], 0.0).to_dict() for r in same_doc[max(0, pos - context):pos]]
+        after = [self._hit(self.clauses[r], 0.0).to_dict() for r in same_doc[pos + 1:pos + 1 + context]]
+        return {
+            "clause": self._hit(clause, 0.0).to_dict(),
+            "document": doc.to_dict(),
+            "before": before,
+            "after": after,
+            "section": section,
+        }
+
+    def _hit(self, clause: Clause, score: float, terms: list[str] | None = None, features: dict[str, float] | None = None) -> Hit:
+        return make_hit(self.documents[clause.doc_id], clause, score, terms or [], features)
+
+    def citation_of(self, clause: Clause) -> str:
+        return citation(self.documents[clause.doc_id], clause)
+
+    # ---- filters -----------------------------------------------------------------
+
+    def resolve_filters(self, filters: Filters, analysis: QueryAnalysis | None = None) -> tuple[np.ndarray, list[str], str | None]:
+        """Rows allowed by the filters (and by a jurisdiction named in the
+        query), the jurisdictions searched, and a message when nothing can match."""
+        doc_ids = set(self.documents)
+        message = None
+        if filters.jurisdiction:
+            names = self.analyzer.resolve_jurisdiction(filters.jurisdiction)
+            if not names:
+                known = "、".join(self.analyzer.jurisdiction_names)
+                return np.array([], dtype=np.int64), [], (
+                    f"语料中没有“{filters.jurisdiction}”的规划。现有地区：{known}"
+                )
+            doc_ids &= {d for d, doc in self.documents.items() if doc.jurisdiction.name in names}
+        elif analysis is not None and analysis.jurisdictions:
+            doc_ids &= {d for d, doc in self.documents.items() if doc.jurisdiction.name in analysis.jurisdictions}
+        if filters.doc_id:
+            if filters.doc_id not in self.documents:
+                raise NotFound(f"no document with id {filters.doc_id!r}; GET /v1/documents lists the ids")
+            doc_ids &= {filters.doc_id}
+        if filters.subject:
+            doc_ids &= {d for d, doc in self.documents.items() if (doc.subject or "") == filters.subject or filters.subject in doc.title}
+        rows = np.concatenate([self._rows_by_doc[d] for d in sorted(doc_ids)]) if doc_ids else np.array([], dtype=np.int64)
+        if filters.kind:
+            kinds = {k.strip() for k in filters.kind.split(",") if k.strip()}
+            unknown = kinds - set(CLAUSE_KINDS)
+            if unknown:
+                raise BadRequest(f"unknown clause kind {sorted(unknown)}; use one of {list(CLAUSE_KINDS)}")
+            rows = rows[np.isin(self._kind[rows], list(kinds))]
+        jurisdictions = sorted({self.documents[d].jurisdiction.name for d in doc_ids})
+        if rows.size == 0 and message is None:
+            message = "没有符合筛选条件的条款。"
+        return np.sort(rows), jurisdictions, message
+
+    # ---- search -----------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        top_k: int = 10,
+        filters: Filters | None = None,
+        *,
+        disabled: frozenset[str] = frozenset(),
+        with_features: bool = False,
+    ) -> SearchResult:
+        started = time.perf_counter()
+        query = (query or "").strip()
+        if not query:
+            raise BadRequest("query is empty; type a few words such as 防止儿童溺水")
+        if not 1 <= top_k <= MAX_TOP_K:
+            raise BadRequest(f"top_k must be between 1 and {MAX_TOP_K}")
+        filters = filters or Filters()
+        analysis = self.analyzer.analyze(query)
+        rows, jurisdictions, message = self.resolve_filters(filters, analysis)
+        if rows.size == 0:
+            return SearchResult([], (time.perf_counter() - started) * 1000, analysis, jurisdictions, message)
+        spread = analysis.intent in ("compare", "precedent") or (
+            not analysis.jurisdictions and not filters.jurisdiction and not filters.doc_id and analysis.intent != "target"
+        )
+        candidates = self.retriever.retrieve(analysis, rows, top_k, spread, disabled)
+        terms = self._highlight_terms(analysis)
+        hits = []
+        seen: set[str] = set()
+        for cand in candidates:
+            clause = self.clauses[cand.row]
+            if clause.clause_id in seen:
+                continue
+            seen.add(clause.clause_id)
+            hits.append(self._hit(clause, cand.score, terms, cand.features if with_features else None))
+            if len(hits) >= top_k:
+                break
+        return SearchResult(hits, (time.perf_counter() - started) * 1000, analysis, jurisdictions, message)
+
+    def _highlight_terms(self, analysis: QueryAnalysis) -> list[str]:
+        from index.lexical import tokenize
+
+        terms = [t for t in tokenize(analysis.rewritten) if len(t) >= 2]
+        return terms + analysis.indicators + analysis.expansions
+
+    # ---- answers, targets, comparison ----------------------------------------------
+
+    def ask(self, question: str, filters: Filters | None = None) -> Answer:
+        question = (question or "").strip()
+        if not question:
+            raise BadRequest("question is empty; ask something such as 大渡口区婴儿死亡率的目标是多少？")
+        return self.answerer.ask(question, filters or Filters())
+
+    def list_targets(self, jurisdiction: str | None = None, indicator: str | None = None, doc_id: str | None = None) -> list[dict[str, Any]]:
+        rows, _, _ = self.resolve_filters(Filters(jurisdiction=jurisdiction, doc_id=doc_id))
+        doc_ids = {self.clauses[int(r)].doc_id for r in rows}
+        return [self.targets.row(t) for t in self.targets.filter(doc_ids=doc_ids, indicator=indicator)]
+
+    def targets_csv(self, jurisdiction: str | None = None, indicator: str | None = None, doc_id: str | None = None) -> str:
+        rows, _, _ = self.resolve_filters(Filters(jurisdiction=jurisdiction, doc_id=doc_id))
+        doc_ids = {self.clauses[int(r)].doc_id for r in rows}
+        return self.targets.to_csv(self.targets.filter(doc_ids=doc_ids, indicator=indicator))
+
+    def compare(self, indicator: str, filters: Filters | None = None) -> Comparison:
+        """One row per plan that quantifies the indicator; the others listed as missing."""
+        indicator = (indicator or "").strip()
+        if not indicator:
+            raise BadRequest("indicator is empty; try 婴儿死亡率 or 近视率")
+        rows, _, message = self.resolve_filters(filters or Filters())
+        doc_ids = {self.clauses[int(r)].doc_id for r in rows}
+        if not doc_ids and message:
+            raise BadRequest(message)
+        per_doc = best_targets_per_document(self.targets, indicator, doc_ids)
+        comparison = Comparison(indicator=indicator)
+        for doc_id in [d for d in self.documents if d in per_doc]:
+            targets = per_doc[doc_id]
+            first = targets[0]
+            clause = self.clauses[self.row_of[first.clause_id]]
+            comparison.rows.append(
+                ComparisonRow(
+                    doc_id=doc_id,
+                    jurisdiction=self.documents[doc_id].jurisdiction.name,
+                    indicator="、".join(dict.fromkeys(t.indicator for t in targets)),
+                    value="、".join(t.value_text for t in targets),
+                    comparator=first.comparator,
+                    unit=first.unit,
+                    year=first.year,
+                    attribute=first.attribute,
+                    targets=[self.targets.row(t) for t in targets],
+                    hit=self._hit(clause, 0.0, [indicator]).to_dict(),
+                )
+            )
+        comparison.missing = [d for d in self.documents if d in doc_ids and d not in per_doc]
+        return comparison

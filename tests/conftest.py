@@ -1,0 +1,47 @@
+"""Shared fixtures: the real corpus, the real model, one index per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+DEV_SET = REPO / "tests" / "data" / "dev.jsonl"
+# The embedding cache survives between local runs (content-hash keyed), so a
+# second `make test` does not re-embed the corpus.
+CACHE = Path(os.environ.get("POLICY_SEARCH_CACHE", REPO / ".cache" / "embeddings.sqlite"))
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from policy_search.pipeline import ingest_paths
+
+    out = tmp_path_factory.mktemp("index") / "idx"
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    ingest_paths([CORPUS], out, cache_path=CACHE, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def service(index_dir: Path):
+    from search.service import SearchService
+
+    return SearchService.open(index_dir)
+
+
+@pytest.fixture(scope="session")
+def client(service):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    with TestClient(create_app(service_factory=lambda: service)) as test_client:
+        yield test_client
