@@ -102,7 +102,7 @@ def ingest(obj: _Ctx, paths: tuple[Path, ...], embedder: str | None, quiet: bool
         click.echo(
             f"indexed {len(report.documents)} documents, {report.clauses} clauses from {len(report.files)} files "
             f"into {obj.index} in {report.seconds:.1f}s"
-            + (f" (embedded {build.get('embedded', '?')}, cached {build.get('cache_hits', '?')})" if build else "")
+            + (f" (embedded {build.get('cache_misses', 0)} passages, {build.get('cache_hits', 0)} from the cache)" if build else "")
         )
 
 

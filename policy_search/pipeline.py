@@ -97,6 +97,6 @@ def ingest_paths(
     build = build_index(parsed, index_dir, embedder=embedder, cache=cache, progress=progress)
     report.documents = [d.document.doc_id for d in parsed]
     report.clauses = sum(len(d.clauses) for d in parsed)
-    report.build = build.to_dict() if hasattr(build, "to_dict") else dict(vars(build))
+    report.build = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(build).items()}
     report.seconds = time.perf_counter() - started
     return report
