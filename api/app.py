@@ -141,6 +141,8 @@ def create_app(
     def clause(clause_id: str, request: Request, context: int = Query(3, ge=0, le=50)) -> dict[str, Any]:
         return service(request).get_clause(clause_id, context)
 
+    from .web import router as web_router
+    app.include_router(web_router)
     return app
 
 

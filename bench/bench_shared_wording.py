@@ -256,11 +256,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     ap.add_argument("--factors", type=int, nargs="+", default=[1, 10, 100])
     ap.add_argument("--threshold", type=float, default=0.8)
+    ap.add_argument(
+        "--render-max", type=int, default=10,
+        help="also time to_json() (all member diffs) up to this factor",
+    )
     args = ap.parse_args(argv)
 
     documents, clauses, loader = load_corpus(args.corpus)
     print(f"corpus: {len(documents)} plans, {len(clauses)} clauses ({loader})")
-    header = f"{'factor':>6} {'plans':>6} {'n_clauses':>10} {'engine_s':>9} {'report_s':>9} {'total_s':>8} {'clusters':>8} {'pairs_checked':>13} {'us/clause':>9} {'growth':>7}"
+    header = (
+        f"{'factor':>6} {'plans':>6} {'n_clauses':>10} {'engine_s':>9} {'report_s':>9} "
+        f"{'total_s':>8} {'clusters':>8} {'pairs_checked':>13} {'us/clause':>9} {'growth':>7} "
+        f"{'render_s':>8}"
+    )
     print(header)
     print("-" * len(header))
     base: float | None = None
@@ -279,12 +287,20 @@ def main(argv: list[str] | None = None) -> int:
         else:
             # time growth relative to clause growth: 1.0 = linear
             growth = f"{(total / base) / (len(cl) / base_n):.2f}L"
+        render = "-"
+        if factor <= args.render_max:
+            t3 = time.perf_counter()
+            report.to_json()
+            render = f"{time.perf_counter() - t3:.2f}"
         print(
             f"{factor:>6} {len(docs):>6} {len(cl):>10} {t1 - t0:>9.2f} {t2 - t1:>9.2f} {total:>8.2f} "
             f"{len(report.clusters):>8} {report.stats['pairs_checked']:>13} "
-            f"{1e6 * total / len(cl):>9.0f} {growth:>7}"
+            f"{1e6 * total / len(cl):>9.0f} {growth:>7} {render:>8}",
+            flush=True,
         )
-    print("growth: total time ratio / clause ratio against factor 1 (1.00L = linear)")
+    print("engine_s: SimilarityEngine build (fold, MinHash, LSH); report_s: clustering + medoids")
+    print("growth: (total time ratio) / (clause ratio) against factor 1; 1.00L = linear")
+    print("render_s: to_json(), which computes every member's diff against its representative")
     return 0
 
 

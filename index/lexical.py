@@ -329,3 +329,12 @@ def _userdict_size() -> int:
     if not USERDICT_PATH.exists():
         return 0
     return sum(1 for line in USERDICT_PATH.read_text(encoding="utf-8").splitlines() if line.strip())
+
+
+def words(text: str) -> list[str]:
+    """Non-overlapping words of ``fold(text)`` (jieba precise mode), without
+    punctuation and stopwords: for measuring how much of a question a clause covers."""
+    if not text:
+        return []
+    tokenizer = _jieba_tokenizer()
+    return [tok for tok in tokenizer.lcut(fold(text)) if _is_meaningful(tok)]

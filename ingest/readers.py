@@ -1,9 +1,17 @@
 """Readers: turn a source file into text, whatever its encoding.
 
-Readers are registered by file suffix (``.txt``, ``.md`` now); a reader for
-``.docx``/``.pdf``/``.html`` is added with :func:`register_reader`.  Every
-reader returns the text with ``\\n`` line ends, so that line ``n`` of the
-returned text is line ``n`` of the source as an editor shows it.
+Readers are registered by file suffix with :func:`register_reader`:
+``.txt``/``.md`` here, ``.docx``, ``.pdf`` and ``.html``/``.htm`` in
+:mod:`ingest.formats`.  Every reader returns the text with ``\\n`` line
+ends; for plain text, line ``n`` of the returned text is line ``n`` of the
+source as an editor shows it; for the other formats the lines are those of
+the extracted text (one per paragraph, table cell or PDF text line).
+
+Public API::
+
+    read_document(path) -> ReadResult(text, warnings)  # warnings: pages without text …
+    read_text(path) -> str                             # read_document(path).text
+    ReadError(path, reason)                            # unreadable, corrupt, unsupported
 """
 
 from __future__ import annotations
@@ -11,9 +19,20 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-Reader = Callable[[Path], str]
+
+@dataclass
+class ReadResult:
+    """The text of a file plus what a person should know about its reading
+    (e.g. "page 3 has no text layer (scanned?); its content is missing")."""
+
+    text: str
+    warnings: list[str] = field(default_factory=list)
+
+
+Reader = Callable[[Path], "str | ReadResult"]
 
 _READERS: dict[str, Reader] = {}
 
@@ -52,11 +71,14 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in _READERS
 
 
-def read_text(path: Path | str) -> str:
+def read_document(path: Path | str) -> ReadResult:
     """Read ``path`` with the reader registered for its suffix.
 
-    Returns text with ``\\n`` line ends.  Raises :class:`ReadError` when the
-    suffix is unsupported, the file is unreadable or cannot be decoded.
+    Returns the text (``\\n`` line ends) and warnings about content that
+    could not be read (a scanned PDF page).  Raises :class:`ReadError` when
+    the suffix is unsupported, the file is missing, empty of any text layer,
+    corrupt, encrypted or cannot be decoded; its message names the file and
+    the reason.
     """
     path = Path(path)
     reader = _READERS.get(path.suffix.lower())
@@ -66,7 +88,18 @@ def read_text(path: Path | str) -> str:
             f"unsupported file type {path.suffix or '(none)'!r}; "
             f"supported: {', '.join(sorted(_READERS))}",
         )
-    return reader(path)
+    if not path.is_file():
+        raise ReadError(path, "no such file" if not path.exists() else "not a regular file")
+    result = reader(path)
+    if isinstance(result, str):
+        result = ReadResult(result)
+    text = _normalise_newlines(result.text).replace("\x00", "")
+    return ReadResult(text, list(result.warnings))
+
+
+def read_text(path: Path | str) -> str:
+    """The text of ``path`` (see :func:`read_document`; warnings dropped)."""
+    return read_document(path).text
 
 
 def _cjk_share(text: str) -> float:
@@ -123,10 +156,9 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
 @register_reader(".txt", ".md", ".markdown", ".text")
 def read_plain(path: Path) -> str:
     """Read a plain-text or Markdown file, detecting its encoding."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ReadError(path, exc.strerror or str(exc)) from exc
+    data = read_bytes(path)
+    if not data:
+        raise ReadError(path, "the file is empty (0 bytes)")
     try:
         text, _encoding = decode_bytes(data)
     except ValueError as exc:
@@ -135,3 +167,15 @@ def read_plain(path: Path) -> str:
     if len(_CONTROL.findall(text)) > max(8, len(text) // 1000):
         raise ReadError(path, "looks like a binary file, not text")
     return text
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of ``path``; :class:`ReadError` when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ReadError(path, exc.strerror or str(exc)) from exc
+
+
+# The other formats register themselves on import (their libraries load lazily).
+import ingest.formats  # noqa: E402,F401

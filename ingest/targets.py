@@ -32,9 +32,8 @@ word, so 降至38%以下 is ``≤`` with comparator_text 以下.
 
 ``value_text`` is the value exactly as printed (symbol, digits of either width,
 unit, suffix). For a 分别 list whose members share a suffix
-(分别降至3.0‰、5.0‰和6.0‰以下) each member's value_text is the member as printed
-plus the shared suffix (3.0‰以下), so it may not occur verbatim for the
-non-last members. A printed range (建设3—5所) keeps the range in value_text and
+(分别降至3.0‰、5.0‰和6.0‰以下) each member's value_text is the member's own
+value as printed (3.0‰, 5.0‰, 6.0‰); the shared suffix sets the comparator. A printed range (建设3—5所) keeps the range in value_text and
 takes the low end as ``value``.
 """
 
@@ -496,8 +495,15 @@ def _extract(clause: Clause, default_year: int | None) -> list[Target]:
     text = clause.text or ""
     fields = clause.fields or {}
     if clause.kind == "indicator" and fields.get("indicator") and fields.get("target_value"):
-        t = _table_target(clause, default_year)
-        return [t] if t else []
+        # a row can carry unnumbered sub-rows (indicator_2, target_value_2 …)
+        found = []
+        for suffix in ["", *(f"_{n}" for n in range(2, 10))]:
+            if not fields.get("indicator" + suffix):
+                continue
+            t = _table_target(clause, default_year, suffix)
+            if t:
+                found.append(t)
+        return found
 
     pos = _body_start(text, clause.number)
     fallback_year = _fallback_year(clause, default_year)
@@ -755,10 +761,13 @@ def _make_target(
         comparator, ctext = _COMP_WORDS[info["earlier_comp"]], info["earlier_comp"]
     else:
         comparator, ctext = "=", None
-    own = text[m.start : m.end if m.suf else m.unit_end]
+    # A member of a 分别 list is quoted as printed for that member (8%、2%和2%以下
+    # gives 8%, 2%, 2%); the shared suffix still sets the comparator.
+    in_list = len(g.members) > 1 and info["shared_suf"] is not None
+    own = text[m.start : m.unit_end if in_list or not m.suf else m.end]
     if m.unit is None and unit:
         own = own + (g.members[-1].unit or "")
-    value_text = own if m.suf or not suf else own + suf
+    value_text = own if m.suf or not suf or in_list else own + suf
     if pre.rel and m is g.members[0]:
         value_text = text[info["subj_offset"] + (pre.start or 0) : m.start] + value_text
         value_text = re.sub(r"\s+", "", value_text) if "\n" in value_text else value_text
@@ -846,10 +855,10 @@ def _unit_from_name(name: str) -> str | None:
     return u[1:] if u and u.startswith("1/") else u
 
 
-def _table_target(clause: Clause, default_year: int | None) -> Target | None:
+def _table_target(clause: Clause, default_year: int | None, suffix: str = "") -> Target | None:
     f = clause.fields
-    name = f.get("indicator", "").strip()
-    raw = f.get("target_value", "")
+    name = f.get("indicator" + suffix, "").strip()
+    raw = f.get("target_value" + suffix, "")
     tv = raw.strip()
     if not name or not tv:
         return None
@@ -858,8 +867,8 @@ def _table_target(clause: Clause, default_year: int | None) -> Target | None:
         year = 2030 if re.search(r"2030", " ".join(clause.section_path or [])) else None
     unit = _unit_from_name(name)
     m = _TABLE_VALUE_RE.match(tv)
-    attribute = (f.get("attribute") or "").strip() or None
-    responsible = (f.get("responsible_unit") or "").strip() or None
+    attribute = (f.get("attribute" + suffix) or "").strip() or None
+    responsible = (f.get("responsible_unit" + suffix) or "").strip() or None
     common = dict(
         indicator=name,
         indicator_norm=normalize_indicator(name),

@@ -281,8 +281,15 @@ def format_eval(result: dict[str, Any], detail: bool = False) -> str:
         u = result["unanswerable"]
         lines.append(f"unanswerable: {u['queries']} queries, not-stated rate {u['not_stated_rate']:.3f}")
     if "answers" in result:
-        for key, value in result["answers"].items():
-            lines.append(f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}")
+        a = result["answers"]
+        lines.append(
+            f"answers: target exact {a['target_exact']:.3f}, compare complete {a['compare_complete']:.3f}, "
+            f"answerable found {a['answerable_found']:.3f}, unanswerable not found {a['unanswerable_not_found']:.3f}"
+        )
+        if detail:
+            for row in a["detail"]:
+                if row.get("ok") is False or (row["type"] == "unanswerable") == row["found"]:
+                    lines.append(f"  answer {row['id']} {row['type']:<11} found={row['found']} answer={row['answer']!r}")
     if detail:
         for q in result["queries"]:
             miss = "; ".join(f"{m['doc']}:{m['must_contain'][:20]}" for m in q["missing"])

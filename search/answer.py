@@ -8,13 +8,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from index.lexical import tokenize
+from index.lexical import words
 from index.textnorm import fold
 from ingest.model import Target
 
 from .hits import Hit, clean_heading
 from .query import QueryAnalysis
-from .targets_table import best_targets_per_document, indicator_closeness, longest_common_substring
+from .targets_table import best_targets_per_document
 
 if TYPE_CHECKING:
     from .service import Filters, SearchService
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
 # Found only when the best clause covers this share of the question's
 # content (IDF-weighted); tuned on the dev set's answerable/unanswerable lines.
-MIN_COVERAGE = 0.45
+MIN_COVERAGE = 0.33
 
 
 @dataclass
@@ -65,119 +65,136 @@ class Answerer:
         return math.log(1 + (len(self._texts) + 1) / (self._df[term] + 1))
 
     def coverage(self, analysis: QueryAnalysis, text: str) -> float:
-        """IDF-weighted share of the question's content terms found in text;
-        a colloquial term counts as found when one of its plan words is."""
+        """IDF-weighted share of the question's content words found in text;
+        a colloquial word counts as found when one of its plan words is."""
         folded = fold(text)
-        terms = [t for t in dict.fromkeys(tokenize(analysis.content)) if len(t) >= 2 or t.isdigit()]
+        terms = [t for t in dict.fromkeys(words(analysis.content)) if len(t) >= 2 or t.isdigit()]
         if not terms:
             return 0.0
-        alternates = {fold(a) for a in analysis.expansions}
         total = got = 0.0
         for term in terms:
             w = self._idf(term)
             total += w
-            if term in folded or any(term in a and a in folded for a in alternates):
+            if term in folded or any(
+                alt in folded for key, alts in analysis.synonym_hits if key in term or term in key for alt in alts
+            ):
                 got += w
         return got / total if total else 0.0
 
     def ask(self, question: str, filters: Filters) -> Answer:
         svc = self.service
-        result = svc.search(question, top_k=8, filters=filters)
+        result = svc.search(question, top_k=12, filters=filters)
         analysis = result.analysis
         if not result.hits:
             return Answer(False, None, result.message or "规划中没有找到相关内容。", [], analysis.intent)
-        doc_ids = {h.doc_id for h in result.hits} | self._docs_in_scope(filters, analysis)
-        if analysis.intent == "compare" or (len(analysis.jurisdictions) != 1 and not filters.jurisdiction and analysis.indicators and analysis.intent == "target" and _asks_all(question)):
-            answer = self._compare_answer(question, analysis, result.hits, doc_ids)
+        scope = self._docs_in_scope(filters, analysis)
+        if analysis.intent == "compare":
+            answer = self._compare_answer(analysis, result.hits, scope)
             if answer is not None:
                 return answer
-        if analysis.indicators or analysis.intent == "target":
-            answer = self._target_answer(question, analysis, result.hits, doc_ids)
+        if analysis.intent in ("target", "compare") or analysis.indicators:
+            answer = self._target_answer(analysis, result.hits, scope)
             if answer is not None:
                 return answer
+            if _asks_quantity(analysis.query):
+                return Answer(
+                    False, None,
+                    "规划提到了相关内容，但没有规定具体的数字或目标值（最接近的条款列在下方，仅供参考）。",
+                    result.hits[:3], analysis.intent,
+                )
         return self._sentence_answer(analysis, result.hits)
 
     def _docs_in_scope(self, filters: Filters, analysis: QueryAnalysis) -> set[str]:
         rows, _, _ = self.service.resolve_filters(filters, analysis)
         return {self.service.clauses[int(r)].doc_id for r in rows}
 
-    # ---- a target value ------------------------------------------------------------
+    # ---- target values ------------------------------------------------------------
 
-    def _target_answer(self, question: str, analysis: QueryAnalysis, hits: list[Hit], doc_ids: set[str]) -> Answer | None:
-        scope = self._scope_docs(analysis, hits, doc_ids)
-        if analysis.indicators:
-            indicator = max(analysis.indicators, key=len)
-            per_doc = best_targets_per_document(self.table, indicator, scope)
-            if not per_doc:
-                names = "、".join(sorted({self.service.documents[d].jurisdiction.name for d in scope}))
-                others = best_targets_per_document(self.table, indicator, set(self.service.documents) - scope)
-                elsewhere = ""
-                if others:
-                    elsewhere = "其他规划中有此指标：" + "；".join(
-                        f"{self.service.documents[d].jurisdiction.name}{ts[0].value_text}" for d, ts in sorted(others.items())
-                    ) + "。"
-                return Answer(False, None, f"{names}的规划没有规定“{indicator}”的目标。{elsewhere}", [], "target")
-        # targets carried by the best clauses, best clause first
-        best: tuple[float, int, Target] | None = None
-        for rank, hit in enumerate(hits[:5]):
-            for t in self.table.by_clause.get(hit.clause_id, []):
-                fit = self._target_fit(question, analysis, t)
-                score = fit - 0.08 * rank
-                if best is None or score > best[0]:
-                    best = (score, rank, t)
-        if best is None or best[0] < 0.25:
+    def _candidates(self, analysis: QueryAnalysis, hits: list[Hit], doc_id: str) -> list[tuple[float, Target]]:
+        """Targets of one plan that could answer the question, best first:
+        those of its best clauses, and those whose indicator the question names."""
+        rank_of = {}
+        for hit in (h for h in hits if h.doc_id == doc_id):
+            rank_of.setdefault(hit.clause_id, len(rank_of))
+        pool: dict[int, tuple[Target, float]] = {}
+        for clause_id, rank in rank_of.items():
+            if rank < 3:
+                for t in self.table.by_clause.get(clause_id, []):
+                    pool[id(t)] = (t, 0.3 * rank)
+        for name in analysis.indicators:
+            for t in self.table.filter(doc_ids={doc_id}, indicator=name):
+                penalty = 0.3 * rank_of[t.clause_id] if t.clause_id in rank_of else 0.6
+                if id(t) not in pool or pool[id(t)][1] > penalty:
+                    pool[id(t)] = (t, penalty)
+        question = fold(analysis.query)
+        scored = [(target_fit(question, t) - penalty, t) for t, penalty in pool.values()]
+        scored.sort(key=lambda st: (-st[0], st[1].clause_id))
+        return scored
+
+    def _target_answer(self, analysis: QueryAnalysis, hits: list[Hit], scope: set[str]) -> Answer | None:
+        docs = self._answer_docs(analysis, hits, scope)
+        named = _specific_indicator(analysis)
+        if named and not any(self.table.filter(doc_ids={d}, indicator=named) for d in docs):
+            names = "、".join(sorted({self.service.documents[d].jurisdiction.name for d in docs}))
+            others = best_targets_per_document(self.table, named, set(self.service.documents) - set(docs))
+            elsewhere = ""
+            if others:
+                elsewhere = "其他规划中有此指标：" + "；".join(
+                    f"{self.service.documents[d].jurisdiction.name}{ts[0].value_text}" for d, ts in sorted(others.items())
+                ) + "。"
+            return Answer(False, None, f"{names}的规划没有规定“{named}”的目标。{elsewhere}", hits[:3], "target")
+        best: tuple[float, Target] | None = None
+        for doc_id in docs:
+            cands = self._candidates(analysis, hits, doc_id)
+            if cands and (best is None or cands[0][0] > best[0]):
+                best = cands[0]
+        if best is None or best[0] < MIN_TARGET_FIT:
             return None
-        _, rank, target = best
-        hit = hits[rank]
+        target = best[1]
+        clause = self.service.clauses[self.service.row_of[target.clause_id]]
+        hit = next((h for h in hits if h.clause_id == target.clause_id), None) or self.service._hit(clause, 0.0)
         doc = self.service.documents[target.doc_id]
-        year = f"到{target.year}年" if target.year else ""
-        text = f"《{doc.title}》{_where(hit)}提出：{year}{target.indicator}{_phrase(target)}。"
+        year = f"到{target.year}年，" if target.year else ""
+        text = f"《{doc.title}》{_where(hit)}：{year}{target.indicator}{_phrase(target)}。"
         return Answer(True, target.value_text, text, [hit], "target", [self.table.row(target)])
 
-    def _target_fit(self, question: str, analysis: QueryAnalysis, target: Target) -> float:
-        q = fold(analysis.content)
-        name = fold(target.indicator)
-        common = longest_common_substring(q, name)
-        fit = common / max(len(name), 1)
-        if analysis.indicators:
-            fit = max(fit, max(indicator_closeness(i, target.indicator) for i in analysis.indicators))
-        return fit
-
-    def _scope_docs(self, analysis: QueryAnalysis, hits: list[Hit], doc_ids: set[str]) -> set[str]:
-        if analysis.jurisdictions:
-            return {d for d, doc in self.service.documents.items() if doc.jurisdiction.name in analysis.jurisdictions} & (doc_ids or set(self.service.documents))
-        return doc_ids or {h.doc_id for h in hits}
+    def _answer_docs(self, analysis: QueryAnalysis, hits: list[Hit], scope: set[str]) -> list[str]:
+        """Plans a one-region question is about: its scope, in the order of the best hits."""
+        ordered = list(dict.fromkeys(h.doc_id for h in hits))
+        return [d for d in ordered if d in scope] or ordered
 
     # ---- values across regions ---------------------------------------------------------
 
-    def _compare_answer(self, question: str, analysis: QueryAnalysis, hits: list[Hit], doc_ids: set[str]) -> Answer | None:
-        indicator = max(analysis.indicators, key=len) if analysis.indicators else None
+    def _compare_answer(self, analysis: QueryAnalysis, hits: list[Hit], scope: set[str]) -> Answer | None:
         values: list[dict[str, Any]] = []
         citations: list[Hit] = []
-        if indicator:
-            per_doc = best_targets_per_document(self.table, indicator, doc_ids | set(self.service.documents) if not analysis.jurisdictions else doc_ids)
-            for doc_id in sorted(per_doc, key=lambda d: list(self.service.documents).index(d)):
-                targets = per_doc[doc_id]
-                clause = self.service.clauses[self.service.row_of[targets[0].clause_id]]
-                citations.append(self.service._hit(clause, 0.0))
-                values.append({"doc_id": doc_id, "jurisdiction": self.service.documents[doc_id].jurisdiction.name,
-                               "value": "、".join(t.value_text for t in targets), "targets": [self.table.row(t) for t in targets]})
-        else:
-            # no named indicator: the best clause of each plan, with the values it states
-            seen: set[str] = set()
-            for hit in hits:
-                if hit.doc_id in seen:
-                    continue
-                seen.add(hit.doc_id)
-                targets = self.table.by_clause.get(hit.clause_id, [])
-                citations.append(hit)
-                values.append({"doc_id": hit.doc_id, "jurisdiction": hit.jurisdiction,
-                               "value": "、".join(t.value_text for t in targets) if targets else _best_sentence(self, analysis, hit.text),
-                               "targets": [self.table.row(t) for t in targets]})
+        for doc_id in [d for d in self.service.documents if d in scope]:
+            cands = self._candidates(analysis, hits, doc_id)
+            if not cands or cands[0][0] < MIN_TARGET_FIT:
+                continue
+            top_score, top = cands[0]
+            # the best clause's fitting targets, plus equally fitting ones printed
+            # in a neighbouring clause (a table row split in two: 城区 / 农村)
+            chosen = [
+                t for score, t in cands
+                if (t.clause_id == top.clause_id and score >= top_score * 0.6) or score >= top_score * 0.9
+            ]
+            chosen.sort(key=lambda t: (self.service.row_of[t.clause_id], self.table.by_clause[t.clause_id].index(t)))
+            clause = self.service.clauses[self.service.row_of[top.clause_id]]
+            hit = next((h for h in hits if h.clause_id == top.clause_id), None) or self.service._hit(clause, 0.0)
+            citations.append(hit)
+            values.append({
+                "doc_id": doc_id,
+                "jurisdiction": self.service.documents[doc_id].jurisdiction.name,
+                "value": "、".join(t.value_text for t in chosen),
+                "targets": [self.table.row(t) for t in chosen],
+            })
         if not values:
             return None
         short = "; ".join(f"{v['doc_id']}: {v['value']}" for v in values)
-        text = "各规划的规定：" + "；".join(f"{v['jurisdiction']}（{self.service.documents[v['doc_id']].subject or ''}）{v['value']}" for v in values) + "。"
+        text = "各规划的规定：" + "；".join(
+            f"{self.service.documents[v['doc_id']].title}：{v['value']}" for v in values
+        ) + "。"
         return Answer(True, short, text, citations, "compare", values)
 
     # ---- a sentence ----------------------------------------------------------------------
@@ -197,8 +214,34 @@ class Answerer:
         return Answer(True, sentence, f"《{doc.title}》{_where(top)}规定：{sentence}", citations, analysis.intent)
 
 
-def _asks_all(question: str) -> bool:
-    return any(w in question for w in ("各地", "各区", "哪些地区", "分别", "对比", "比较"))
+_QUANTITY = re.compile(r"多少|几[个名所项岁次天年小]|多长|多久|多高|多大|比例|额度|[百千万]分之")
+MIN_TARGET_FIT = 2.0
+
+
+def _asks_quantity(question: str) -> bool:
+    return bool(_QUANTITY.search(question))
+
+
+def _bigrams(text: str) -> list[str]:
+    return [text[i:i + 2] for i in range(len(text) - 1)]
+
+
+def target_fit(question_folded: str, target: Target) -> float:
+    """How well a target answers a question: how many character pairs of its
+    indicator name the question shares, plus the share of the name covered."""
+    name = fold(re.sub(r"[（(][^）)]*[）)]$", "", target.indicator))
+    pairs = [b for b in dict.fromkeys(_bigrams(name)) if not b.isspace()]
+    if not pairs:
+        return 0.0
+    found = sum(1 for b in pairs if b in question_folded)
+    return found + found / len(pairs)
+
+
+def _specific_indicator(analysis: QueryAnalysis) -> str | None:
+    """The indicator a question names when it is specific enough to say a plan
+    lacks it (新生儿访视率, not a bare 参保率)."""
+    names = [n for n in analysis.indicators if len(n) >= 5]
+    return max(names, key=len) if names else None
 
 
 def _best_sentence(answerer: Answerer, analysis: QueryAnalysis, text: str) -> str:

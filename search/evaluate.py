@@ -156,9 +156,68 @@ def evaluate(
     return result
 
 
-def run_eval(service: Any, path: Path, top_k: int = 10) -> dict[str, Any]:
-    """Evaluate a SearchService on a gold file (search for ranked metrics,
-    ask for the unanswerable ones when the service can answer)."""
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
+
+
+def _numbers(text: str) -> list[str]:
+    """The numbers a value states (full-width digits folded); a qualitative value is itself."""
+    found = re.findall(r"\d+(?:\.\d+)?", text.translate(_FULLWIDTH_DIGITS))
+    return found or [_squash(text)]
+
+
+def _parse_compare_answer(answer: str) -> dict[str, list[str]]:
+    """'doc: v1/v2; doc: v' -> {doc: [v1, v2]}."""
+    out: dict[str, list[str]] = {}
+    for part in answer.split(";"):
+        if ":" not in part:
+            continue
+        doc, value = part.split(":", 1)
+        out[doc.strip()] = [_squash(v) for v in re.split(r"[/、]", value) if _squash(v)]
+    return out
+
+
+def score_answers(queries: list[EvalQuery], ask: Callable[[EvalQuery], Any]) -> dict[str, Any]:
+    """Answer quality: target values exact, compare values per gold plan,
+    found for answerable questions, not-found for unanswerable ones."""
+    target_total = target_exact = 0
+    compare_total = compare_complete = 0
+    answerable = answerable_found = 0
+    unanswerable = unanswerable_not_found = 0
+    detail = []
+    for q in queries:
+        answer = ask(q)
+        row: dict[str, Any] = {"id": q.qid, "type": q.qtype, "found": answer.found, "answer": answer.answer}
+        if q.gold:
+            answerable += 1
+            answerable_found += bool(answer.found)
+        else:
+            unanswerable += 1
+            unanswerable_not_found += not answer.found
+        if q.qtype == "target" and q.answer:
+            target_total += 1
+            ok = bool(answer.found) and _squash(answer.answer or "") == _squash(q.answer)
+            target_exact += ok
+            row["ok"] = ok
+        if q.qtype == "compare" and q.answer:
+            compare_total += 1
+            gold = _parse_compare_answer(q.answer)
+            got = {v["doc_id"]: _numbers(v["value"]) for v in getattr(answer, "values", [])}
+            ok = all(doc in got and all(n in got[doc] for part in parts for n in _numbers(part)) for doc, parts in gold.items())
+            compare_complete += ok
+            row["ok"] = ok
+        detail.append(row)
+    return {
+        "target_exact": target_exact / target_total if target_total else 0.0,
+        "compare_complete": compare_complete / compare_total if compare_total else 0.0,
+        "answerable_found": answerable_found / answerable if answerable else 0.0,
+        "unanswerable_not_found": unanswerable_not_found / unanswerable if unanswerable else 0.0,
+        "detail": detail,
+    }
+
+
+def run_eval(service: Any, path: Path, top_k: int = 10, answers: bool = True) -> dict[str, Any]:
+    """Evaluate a SearchService on a gold file: ranked retrieval metrics from
+    search, and answer quality from ask."""
     from .service import Filters
 
     queries = load_queries(path)
@@ -167,9 +226,10 @@ def run_eval(service: Any, path: Path, top_k: int = 10) -> dict[str, Any]:
         result = service.search(q.query, top_k, Filters.from_dict(q.filters))
         return [h.to_dict() for h in result.hits]
 
-    answer_found = None
-    if hasattr(service, "ask"):
-        def answer_found(q: EvalQuery) -> bool:
-            return bool(service.ask(q.query, Filters.from_dict(q.filters)).found)
+    def ask(q: EvalQuery) -> Any:
+        return service.ask(q.query, Filters.from_dict(q.filters))
 
-    return evaluate(queries, search, answer_found)
+    result = evaluate(queries, search, (lambda q: bool(ask(q).found)) if answers else None)
+    if answers:
+        result["answers"] = score_answers(queries, ask)
+    return result

@@ -86,6 +86,7 @@ class QueryAnalysis:
     numbers: list[str] = field(default_factory=list)
     indicators: list[str] = field(default_factory=list)
     expansions: list[str] = field(default_factory=list)
+    synonym_hits: list[tuple[str, list[str]]] = field(default_factory=list)  # (colloquial word, plan words)
     content: str = ""  # the query without jurisdiction names, filler and question words
 
     @property
@@ -163,6 +164,7 @@ class QueryAnalyzer:
         analysis.indicators = [name for name in self._indicators if name in masked]
         for key, targets in self._synonyms:
             if key in masked:
+                analysis.synonym_hits.append((key, [fold(t) for t in targets]))
                 analysis.expansions.extend(t for t in targets if fold(t) not in masked)
         analysis.intent = self._intent(masked, analysis)
         content = masked

@@ -198,9 +198,7 @@ class SearchService:
         rows, jurisdictions, message = self.resolve_filters(filters, analysis)
         if rows.size == 0:
             return SearchResult([], (time.perf_counter() - started) * 1000, analysis, jurisdictions, message)
-        spread = analysis.intent in ("compare", "precedent") or (
-            not analysis.jurisdictions and not filters.jurisdiction and not filters.doc_id and analysis.intent != "target"
-        )
+        spread = self.should_spread(analysis, filters)
         candidates = self.retriever.retrieve(analysis, rows, top_k, spread, disabled)
         terms = self._highlight_terms(analysis)
         hits = []
@@ -214,6 +212,14 @@ class SearchService:
             if len(hits) >= top_k:
                 break
         return SearchResult(hits, (time.perf_counter() - started) * 1000, analysis, jurisdictions, message)
+
+    @staticmethod
+    def should_spread(analysis: QueryAnalysis, filters: Filters) -> bool:
+        """Cover every plan in the top results for questions across regions and
+        wording searches, instead of near-duplicates from one plan."""
+        if analysis.intent in ("compare", "precedent"):
+            return True
+        return not (analysis.jurisdictions or filters.jurisdiction or filters.doc_id) and analysis.intent != "target"
 
     def _highlight_terms(self, analysis: QueryAnalysis) -> list[str]:
         from index.lexical import tokenize

@@ -8,11 +8,16 @@ tells, per plan, how much of it is shared and how much is its own.
 Method (no all-pairs comparison anywhere):
 
 1. candidate pairs come from the engine's MinHash LSH (character 3-grams of
-   the folded text, Jaccard threshold 0.5);
-2. each candidate pair whose clauses are not yet in one component is checked
-   with the exact ``char_similarity`` (difflib ratio on the folded texts),
-   after the cheap upper bounds (length ratio, ``real_quick_ratio``,
-   ``quick_ratio``); pairs at or above ``threshold`` are joined;
+   the folded text, Jaccard threshold 0.5), read bucket by bucket
+   (``SimilarityEngine.lsh_buckets``: two clauses share a bucket exactly when
+   one is an LSH candidate of the other);
+2. a candidate pair is checked with the exact ``char_similarity`` (difflib
+   ratio on the folded texts; the length bound first) unless its clauses are
+   already in one component, and joined when at or above ``threshold``.  In a
+   bucket of up to ``EXACT_BUCKET_MAX`` clauses every pair is a candidate; in a
+   bigger one (a clause copied by dozens of plans) each clause is compared with
+   up to ``PROBES_PER_COMPONENT`` members of each component met so far in the
+   bucket, which keeps the work linear in the bucket's size;
 3. connected components (union-find) spanning at least ``min_plans``
    distinct documents become clusters.
 

@@ -72,7 +72,7 @@ def test_triple_with_shared_head_and_suffix_fullwidth_digit():
     ts = extract_targets(c, default_year=2030)
     quant = [t for t in ts if not t.qualitative]
     assert [t.indicator for t in quant] == ["新生儿死亡率", "婴儿死亡率", "５岁以下儿童死亡率"]
-    assert [t.value_text for t in quant] == ["3.0‰以下", "5.0‰以下", "6.0‰以下"]
+    assert [t.value_text for t in quant] == ["3.0‰", "5.0‰", "6.0‰"]
     assert [t.value for t in quant] == [3.0, 5.0, 6.0]
     for t in quant:
         assert t.comparator == "≤"
@@ -101,7 +101,7 @@ def test_triple_without_item_number_field_5_5_prefix():
         "5岁以下儿童低体重率",
     ]
     assert [t.value for t in ts] == [8.0, 2.0, 2.0]
-    assert [t.value_text for t in ts] == ["8%以下", "2%以下", "2%以下"]
+    assert [t.value_text for t in ts] == ["8%", "2%", "2%"]
     assert {t.comparator for t in ts} == {"≤"}
     assert {t.unit for t in ts} == {"%"}
     assert {t.year for t in ts} == {2025}
@@ -115,9 +115,9 @@ def test_shiguai_triple_with_stray_separator():
     )
     ts = extract_targets(c)
     assert [(t.indicator, t.value_text) for t in ts] == [
-        ("新生儿死亡率", "3.0‰以下"),
-        ("婴儿死亡率", "5.0‰以下"),
-        ("5岁以下儿童死亡率", "6.0‰以下"),
+        ("新生儿死亡率", "3.0‰"),
+        ("婴儿死亡率", "5.0‰"),
+        ("5岁以下儿童死亡率", "6.0‰"),
     ]
 
 
@@ -717,3 +717,22 @@ def test_find_indicator_mentions():
         "学前三年毛入园率（%）"
     ]
     assert find_indicator_mentions("住酒店担心被偷拍", known) == []
+
+
+def test_table_row_with_sub_rows_gives_one_target_per_sub_row():
+    clause = Clause(
+        clause_id="dadukou-children-x", doc_id="dadukou-children",
+        section_path=["一、总体思路", "（三）主要目标。", "专栏一 2021—2030年大渡口区儿童发展主要指标"],
+        number="17", kind="indicator", text="…", line_start=1, line_end=1, order=0, source_file="f",
+        fields={
+            "indicator": "小学生每天睡眠时间（小时）", "target_value": "≥10", "attribute": "预期性", "responsible_unit": "区教委",
+            "indicator_2": "初中生每天睡眠时间（小时）", "target_value_2": "≥9", "attribute_2": "预期性", "responsible_unit_2": "区教委",
+            "indicator_3": "高中生每天睡眠时间（小时）", "target_value_3": "≥8", "attribute_3": "预期性", "responsible_unit_3": "区教委",
+        },
+    )
+    ts = extract_targets(clause, default_year=2030)
+    assert [(t.indicator, t.value_text, t.comparator, t.unit) for t in ts] == [
+        ("小学生每天睡眠时间（小时）", "≥10", "≥", "小时"),
+        ("初中生每天睡眠时间（小时）", "≥9", "≥", "小时"),
+        ("高中生每天睡眠时间（小时）", "≥8", "≥", "小时"),
+    ]

@@ -1,0 +1,310 @@
+"""``.docx`` reader (python-docx for the package, lxml for the body).
+
+The body is read in document order: every paragraph is a line (a soft line
+break ``<w:br/>`` starts a new line), headings included as plain lines;
+automatic list numbers (``1.`` ``（一）`` …) are written out as Word shows
+them, so numbered items keep their numbers.  A table is flattened row by row
+with one tab-led line per cell (a cell's paragraphs joined; a vertically
+merged continuation cell is an empty tab), and a blank line after each row:
+this reproduces the flattened form of an indicator table such as 大渡口's
+专栏一.  A single-column table (a box, 专栏) gives one tab-led line per
+paragraph.  Leading indentation of body paragraphs is dropped, so only table
+cells are tab-led.  Text boxes, deleted revisions, headers and footers are
+not read.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from ingest.formats.cells import cell_lines, join_cell
+from ingest.readers import ReadError, ReadResult, read_bytes, register_reader
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_SKIP = {
+    f"{W}txbxContent",
+    f"{MC}Fallback",
+    f"{W}del",
+    f"{W}moveFrom",
+    f"{W}footnoteReference",
+    f"{W}endnoteReference",
+    f"{W}pPr",
+    f"{W}rPr",
+}
+_CN_DIGITS = "零一二三四五六七八九"
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def _chinese(n: int) -> str:
+    if n <= 0:
+        return str(n)
+    if n < 10:
+        return _CN_DIGITS[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
+    return "".join(_CN_DIGITS[int(d)] for d in str(n))
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, letters in (
+        (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+        (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
+    ):  # fmt: skip
+        while n >= value:
+            out += letters
+            n -= value
+    return out
+
+
+def _letter(n: int) -> str:
+    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else ""
+
+
+def format_number(n: int, fmt: str) -> str:
+    """``n`` in Word's number format ``fmt`` (decimal, chineseCounting …)."""
+    if fmt in ("decimal", "decimalZero"):
+        return f"{n:02d}" if fmt == "decimalZero" else str(n)
+    if fmt == "decimalFullWidth" or fmt == "decimalFullWidth2":
+        return str(n).translate(_FULL_WIDTH)
+    if fmt in (
+        "chineseCounting",
+        "chineseCountingThousand",
+        "chineseLegalSimplified",
+        "ideographDigital",
+        "japaneseCounting",
+        "taiwanCounting",
+        "taiwanCountingThousand",
+    ):
+        return _chinese(n)
+    if fmt in ("decimalEnclosedParen", "decimalEnclosedFullstop", "decimalEnclosedCircle"):
+        return {"decimalEnclosedParen": f"({n})", "decimalEnclosedFullstop": f"{n}."}.get(
+            fmt, str(n)
+        )
+    if fmt == "lowerLetter":
+        return _letter(n)
+    if fmt == "upperLetter":
+        return _letter(n).upper()
+    if fmt == "lowerRoman":
+        return _roman(n)
+    if fmt == "upperRoman":
+        return _roman(n).upper()
+    if fmt in ("bullet", "none"):
+        return ""
+    return str(n)
+
+
+class _Numbering:
+    """Renders automatic list numbers (``w:numPr``) the way Word shows them."""
+
+    def __init__(self, document: Any) -> None:
+        self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}
+        self.counters: dict[str, list[int]] = {}
+        self.style_num: dict[str, tuple[str | None, int]] = {}
+        try:
+            numbering = document.part.numbering_part.element
+        except Exception:  # no numbering part
+            numbering = None
+        abstract: dict[str, dict[int, tuple[str, str, int]]] = {}
+        if numbering is not None:
+            for node in numbering.iter(f"{W}abstractNum"):
+                abstract[node.get(f"{W}abstractNumId", "")] = self._levels(node)
+            for num in numbering.iter(f"{W}num"):
+                ref = num.find(f"{W}abstractNumId")
+                levels = dict(abstract.get(ref.get(f"{W}val", "") if ref is not None else "", {}))
+                for override in num.iter(f"{W}lvlOverride"):
+                    ilvl = int(override.get(f"{W}ilvl", "0"))
+                    lvl = override.find(f"{W}lvl")
+                    if lvl is not None:
+                        levels.update(self._levels(override))
+                    start = override.find(f"{W}startOverride")
+                    if start is not None and ilvl in levels:
+                        fmt, text, _ = levels[ilvl]
+                        levels[ilvl] = (fmt, text, int(start.get(f"{W}val", "1")))
+                self.levels[num.get(f"{W}numId", "")] = levels
+        try:
+            for style in document.styles.element.iter(f"{W}style"):
+                numpr = style.find(f"{W}pPr/{W}numPr")
+                if numpr is not None:
+                    self.style_num[style.get(f"{W}styleId", "")] = self._numpr(numpr)
+        except Exception:
+            pass
+
+    @staticmethod
+    def _levels(node: Any) -> dict[int, tuple[str, str, int]]:
+        out = {}
+        for lvl in node.iter(f"{W}lvl"):
+            fmt = lvl.find(f"{W}numFmt")
+            text = lvl.find(f"{W}lvlText")
+            start = lvl.find(f"{W}start")
+            out[int(lvl.get(f"{W}ilvl", "0"))] = (
+                fmt.get(f"{W}val", "decimal") if fmt is not None else "decimal",
+                text.get(f"{W}val", "") if text is not None else "",
+                int(start.get(f"{W}val", "1")) if start is not None else 1,
+            )
+        return out
+
+    @staticmethod
+    def _numpr(numpr: Any) -> tuple[str | None, int]:
+        num_id = numpr.find(f"{W}numId")
+        ilvl = numpr.find(f"{W}ilvl")
+        return (
+            num_id.get(f"{W}val") if num_id is not None else None,
+            int(ilvl.get(f"{W}val", "0")) if ilvl is not None else 0,
+        )
+
+    def label(self, p: Any) -> str:
+        """The list label of paragraph element ``p`` ('' when it has none)."""
+        ppr = p.find(f"{W}pPr")
+        num_id, ilvl = None, 0
+        if ppr is not None:
+            numpr = ppr.find(f"{W}numPr")
+            style = ppr.find(f"{W}pStyle")
+            if numpr is not None:
+                num_id, ilvl = self._numpr(numpr)
+            elif style is not None:
+                num_id, ilvl = self.style_num.get(style.get(f"{W}val", ""), (None, 0))
+        if not num_id or num_id == "0" or num_id not in self.levels:
+            return ""
+        levels = self.levels[num_id]
+        if ilvl not in levels:
+            return ""
+        counters = self.counters.setdefault(num_id, [0] * 9)
+        ilvl = min(ilvl, 8)
+        counters[ilvl] = counters[ilvl] + 1 if counters[ilvl] else levels[ilvl][2]
+        for deeper in range(ilvl + 1, 9):
+            counters[deeper] = 0
+        fmt, text, _ = levels[ilvl]
+        if fmt == "bullet":
+            return ""
+        for k in range(ilvl, -1, -1):
+            level_fmt = levels.get(k, ("decimal", "", 1))[0]
+            value = counters[k] or levels.get(k, ("decimal", "", 1))[2]
+            text = text.replace(f"%{k + 1}", format_number(value, level_fmt))
+        return text
+
+
+def _text_of(node: Any, out: list[str]) -> None:
+    for child in node:
+        tag = child.tag
+        if not isinstance(tag, str) or tag in _SKIP:
+            continue
+        if tag == f"{W}t":
+            out.append(child.text or "")
+        elif tag == f"{W}tab":
+            out.append("\t")
+        elif tag in (f"{W}br", f"{W}cr"):
+            out.append("\n")
+        elif tag == f"{W}noBreakHyphen":
+            out.append("-")
+        elif tag == f"{W}sym":
+            char = child.get(f"{W}char")
+            if char:
+                try:
+                    out.append(chr(int(char, 16)))
+                except ValueError:
+                    pass
+        else:
+            _text_of(child, out)
+
+
+def paragraph_text(p: Any, numbering: _Numbering | None = None) -> str:
+    """The text of a ``w:p`` element with its list label (line breaks kept)."""
+    parts: list[str] = []
+    _text_of(p, parts)
+    text = "".join(parts)
+    label = numbering.label(p) if numbering is not None else ""
+    return label + text if label else text
+
+
+def _table_rows(tbl: Any, numbering: _Numbering) -> list[list[list[str]]]:
+    """Rows of cells, each cell a list of its paragraphs' texts."""
+    rows = []
+    for tr in tbl.iter(f"{W}tr"):
+        if tr.getparent() is not tbl and tr.getparent().tag != f"{W}sdtContent":
+            continue
+        cells = []
+        for tc in tr.iter(f"{W}tc"):
+            if tc.getparent() is not tr and tc.getparent().tag != f"{W}sdtContent":
+                continue
+            vmerge = tc.find(f"{W}tcPr/{W}vMerge")
+            if vmerge is not None and vmerge.get(f"{W}val", "continue") == "continue":
+                cells.append([])
+                continue
+            paras: list[str] = []
+            for element in _block_elements(tc):
+                if element.tag == f"{W}p":
+                    paras.extend(paragraph_text(element, numbering).split("\n"))
+                else:  # a nested table: its cells' text, in order
+                    for row in _table_rows(element, numbering):
+                        paras.extend(join_cell(cell) for cell in row)
+            cells.append(paras)
+        rows.append(cells)
+    return rows
+
+
+def _block_elements(container: Any) -> list[Any]:
+    """``w:p`` and ``w:tbl`` children in order (content controls unwrapped)."""
+    out = []
+    for child in container:
+        if child.tag in (f"{W}p", f"{W}tbl"):
+            out.append(child)
+        elif child.tag == f"{W}sdt":
+            content = child.find(f"{W}sdtContent")
+            if content is not None:
+                out.extend(_block_elements(content))
+        elif child.tag in (f"{W}customXml", f"{W}ins", f"{W}moveTo"):
+            out.extend(_block_elements(child))
+    return out
+
+
+def docx_lines(document: Any) -> list[str]:
+    """The lines of a python-docx ``Document`` (see the module docstring)."""
+    numbering = _Numbering(document)
+    lines: list[str] = []
+    for element in _block_elements(document.element.body):
+        if element.tag == f"{W}p":
+            for line in paragraph_text(element, numbering).split("\n"):
+                lines.append(line.lstrip(" \t").rstrip())
+            continue
+        rows = _table_rows(element, numbering)
+        width = max((len(r) for r in rows), default=0)
+        if width == 1:  # a box: one tab-led line per paragraph
+            for row in rows:
+                lines.extend("\t" + p.strip() for p in row[0] if p.strip())
+            lines.append("")
+        else:
+            lines.extend(cell_lines([[join_cell(cell) for cell in row] for row in rows]))
+    return lines
+
+
+@register_reader(".docx")
+def read_docx(path: Path) -> ReadResult:
+    """Read a Word ``.docx`` file (see the module docstring)."""
+    data = read_bytes(path)
+    if not data:
+        raise ReadError(path, "the file is empty (0 bytes)")
+    if not zipfile.is_zipfile(path):
+        hint = (
+            "an encrypted (password-protected) or legacy .doc file"
+            if data.startswith(b"\xd0\xcf\x11\xe0")
+            else "not a zip package"
+        )
+        raise ReadError(path, f"corrupt or unsupported Word .docx file ({hint})")
+    try:
+        import docx  # python-docx
+
+        document = docx.Document(str(path))
+        lines = docx_lines(document)
+    except ReadError:
+        raise
+    except Exception as exc:  # zip/XML/package errors of every kind
+        raise ReadError(
+            path, f"corrupt or unsupported Word .docx file ({type(exc).__name__}: {exc})"
+        ) from exc
+    warnings = [] if any(line.strip() for line in lines) else [f"{path.name}: the document has no text"]
+    return ReadResult("\n".join(lines), warnings)

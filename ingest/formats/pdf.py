@@ -1,0 +1,176 @@
+"""``.pdf`` reader: the text layer, via pdfplumber (pdfminer.six).
+
+pdfplumber is used rather than pypdf because it gives each text line with its
+position: lines come out top to bottom in reading order for the one-column
+layout of plan documents, and the position lets a line wrapped by the
+typesetter be re-joined with its continuation.  Lines are joined when the
+first one runs to the right edge of the page's text block, the next one starts
+at the left edge (no first-line indent), follows with no extra vertical gap
+and does not itself start a heading or a numbered item -- also across a page
+break, with a page-number line in between moved after the joined line; every
+other line is a line of its own, and the structure parser re-joins the rest
+as it does for broken ``.txt`` lines.  Pages are separated by a blank line.
+
+A page without a text layer (a scanned image, or a blank page) is reported in the warnings;
+when no page has text the file raises :class:`ReadError` (it needs OCR).
+Glyphs the PDF gives no Unicode for (``(cid:123)``) are dropped and reported.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ingest.readers import ReadError, ReadResult, read_bytes, register_reader
+
+_CID = re.compile(r"\(cid:\d+\)")
+
+
+def _starts_block(text: str) -> bool:
+    from ingest.clean import squash
+    from ingest.structure import _L2_RE, ITEM_RE, heading_level
+
+    flat = squash(text)
+    return bool(heading_level(flat) is not None or ITEM_RE.match(flat) or _L2_RE.match(flat))
+
+
+def _join(a: str, b: str) -> str:
+    if a and b and a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum():
+        return a + " " + b
+    return a + b
+
+
+def _is_page_number(text: str) -> bool:
+    from ingest.clean import is_page_number
+
+    return is_page_number(text.strip())
+
+
+def page_lines(lines: list[dict[str, Any]]) -> tuple[list[str], bool, bool]:
+    """Logical lines of one page from pdfplumber's text lines (see module doc),
+    whether the first line starts at the left edge, and whether the last body
+    line (a page number after it aside) runs to the right edge."""
+    lines = [ln for ln in lines if ln["text"].strip()]
+    if not lines:
+        return [], False, False
+    left = min(ln["x0"] for ln in lines)
+    right = max(ln["x1"] for ln in lines)
+
+    def full(line: dict[str, Any]) -> bool:
+        return line["x1"] >= right - 1.5 * max(line["bottom"] - line["top"], 1.0)
+
+    def flush_left(line: dict[str, Any]) -> bool:
+        return line["x0"] <= left + 0.5 * max(line["bottom"] - line["top"], 1.0)
+
+    out: list[str] = []
+    prev: dict[str, Any] | None = None
+    for line in lines:
+        text = line["text"].strip()
+        size = max(line["bottom"] - line["top"], 1.0)
+        if prev is not None and out:
+            prev_size = max(prev["bottom"] - prev["top"], 1.0)
+            gap = line["top"] - prev["bottom"]
+            if (
+                full(prev)
+                and flush_left(line)
+                and -0.5 * size <= gap <= 0.9 * max(size, prev_size)
+                and not _starts_block(text)
+            ):
+                out[-1] = _join(out[-1], text)
+                prev = line
+                continue
+        out.append(text)
+        prev = line
+    body = [ln for ln in lines if not _is_page_number(ln["text"])]
+    starts_flush = bool(body) and flush_left(body[0]) and not _starts_block(body[0]["text"])
+    ends_full = bool(body) and full(body[-1])
+    return out, starts_flush, ends_full
+
+
+def join_pages(pages: list[tuple[list[str], bool, bool]]) -> list[str]:
+    """The pages' lines in order, a blank line between pages; a paragraph that
+    runs to the end of a page and goes on at the left edge of the next is
+    re-joined there (a page-number line between them moves after it)."""
+    out: list[str] = []
+    ended_full = False
+    for lines, starts_flush, ends_full in pages:
+        if not lines:
+            continue
+        if out and ended_full and starts_flush:
+            trailer: list[str] = []
+            while out and (not out[-1].strip() or _is_page_number(out[-1])):
+                trailer.insert(0, out.pop())
+            if out:
+                out[-1] = _join(out[-1], lines[0])
+                out.extend(trailer)
+                out.extend(lines[1:])
+                ended_full = ends_full
+                continue
+            out.extend(trailer)
+        if out:
+            out.append("")
+        out.extend(lines)
+        ended_full = ends_full
+    return out
+
+
+@register_reader(".pdf")
+def read_pdf(path: Path) -> ReadResult:
+    """Read the text layer of a PDF (see the module docstring)."""
+    data = read_bytes(path)
+    if not data:
+        raise ReadError(path, "the file is empty (0 bytes)")
+    if b"%PDF" not in data[:1024]:
+        raise ReadError(path, "not a PDF file (no %PDF header)")
+    try:
+        import pdfplumber
+        from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    except ImportError as exc:  # pragma: no cover - a dependency of the project
+        raise ReadError(path, f"PDF support is not installed ({exc})") from exc
+    warnings: list[str] = []
+    pages: list[tuple[list[str], bool, bool]] = []
+    missing: list[int] = []
+    try:
+        with pdfplumber.open(path) as pdf:
+            count = len(pdf.pages)
+            for number, page in enumerate(pdf.pages, start=1):
+                lines, starts_flush, ends_full = page_lines(
+                    page.extract_text_lines(strip=True, return_chars=False)
+                )
+                cids = sum(len(_CID.findall(t)) for t in lines)
+                if cids:
+                    lines = [_CID.sub("", t) for t in lines]
+                    warnings.append(
+                        f"{path.name}: page {number}: {cids} glyph(s) without a Unicode "
+                        "mapping were dropped"
+                    )
+                lines = [t for t in lines if t.strip()]
+                if not lines:
+                    missing.append(number)
+                pages.append((lines, starts_flush, ends_full))
+    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
+        raise ReadError(path, f"the PDF is encrypted (password-protected): {exc}") from exc
+    except ReadError:
+        raise
+    except Exception as exc:  # pdfminer raises many kinds on a corrupt file
+        detail = str(exc) or type(exc).__name__
+        if "password" in detail.lower() or "encrypt" in detail.lower():
+            raise ReadError(path, f"the PDF is encrypted (password-protected): {detail}") from exc
+        raise ReadError(path, f"corrupt or unreadable PDF ({type(exc).__name__}: {detail})") from exc
+    if count == 0:
+        raise ReadError(path, "the PDF has no pages")
+    if not any(lines for lines, _, _ in pages):
+        raise ReadError(
+            path,
+            f"no page of the {count} has a text layer (a scanned PDF?); it needs OCR first",
+        )
+    if missing:
+        listed = ", ".join(str(n) for n in missing)
+        warnings.insert(
+            0,
+            f"{path.name}: page(s) {listed} of {count} have no text layer (scanned image or "
+            "blank page); any content there is missing",
+        )
+    text = "\n".join(join_pages(pages))
+    return ReadResult(text, warnings)
