@@ -57,7 +57,7 @@ def main() -> None:
     from api.app import create_app
     from index import get_embedder
     from index.chunking import passage_text
-    from policy_search.pipeline import ingest_paths, parse_paths, IngestReport
+    from policy_search.pipeline import IngestReport, ingest_paths, parse_paths
     from search.service import SearchService
 
     corpus = REPO / "corpus"

@@ -117,10 +117,9 @@ def serve(obj: _Ctx, host: str, port: int, corpus: Path | None) -> None:
     import uvicorn
 
     from api.app import create_app
+    from index.layout import resolve_index_dir
 
     from .pipeline import ingest_paths
-
-    from index.layout import resolve_index_dir
 
     if resolve_index_dir(obj.index) is None:
         source = corpus or settings.get_path("corpus")

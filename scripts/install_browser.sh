@@ -25,5 +25,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq >/dev/null
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null
+$SUDO apt-get install -y -qq $need >/dev/null
 [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]

@@ -171,7 +171,10 @@ class HybridRetriever:
             f["kind"] = _kind_fit(analysis.intent, self._kind_of_row[row])
             sec = self._section_folded[row]
             f["section"] = sum(idf[t] for t in terms if t in sec) / idf_total if terms else 0.0
-            score = sum(getattr(w, name) * value for name, value in f.items() if name not in disabled)
+            if "rerank" in disabled:
+                score = f["rrf"]
+            else:
+                score = sum(getattr(w, name) * value for name, value in f.items() if name not in disabled)
             out.append(Candidate(row=row, score=score, features=f))
         out.sort(key=lambda c: (-c.score, c.row))
         return out

@@ -195,10 +195,12 @@ class SearchService:
             raise BadRequest(f"top_k must be between 1 and {MAX_TOP_K}")
         filters = filters or Filters()
         analysis = self.analyzer.analyze(query)
+        if "synonyms" in disabled:
+            analysis.expansions, analysis.synonym_hits = [], []
         rows, jurisdictions, message = self.resolve_filters(filters, analysis)
         if rows.size == 0:
             return SearchResult([], (time.perf_counter() - started) * 1000, analysis, jurisdictions, message)
-        spread = self.should_spread(analysis, filters)
+        spread = self.should_spread(analysis, filters) and "spread" not in disabled
         candidates = self.retriever.retrieve(analysis, rows, top_k, spread, disabled)
         terms = self._highlight_terms(analysis)
         hits = []

@@ -237,6 +237,7 @@
   const COLUMNS = [
     { key: "jurisdiction", label: "地区" },
     { key: "indicator", label: "指标" },
+    { key: "comparator", label: "比较" },
     { key: "value", label: "目标值", num: true },
     { key: "unit", label: "单位" },
     { key: "year", label: "年份", num: true },
@@ -281,12 +282,13 @@
         th.querySelector(".arrow").textContent = on ? (dir === "desc" ? " ▼" : " ▲") : "";
       }
       tbody.replaceChildren(...sortRows(data.rows || [], sort, dir).map((r) => h("tr", { "data-doc": r.doc_id },
-        h("td", {}, r.jurisdiction || r.doc_id),
+        h("td", { class: "nowrap" }, r.jurisdiction || r.doc_id),
         h("td", {}, r.indicator || ""),
+        h("td", { class: "nowrap" }, r.comparator || ""),
         h("td", { class: "num" }, r.value || ""),
         h("td", {}, r.unit || ""),
         h("td", {}, r.year || ""),
-        h("td", {}, r.attribute || ""),
+        h("td", { class: "nowrap" }, r.attribute || ""),
         h("td", { class: "cite" }, r.hit ? link(clauseUrl(r.hit.clause_id), citationOf(r.hit)) : ""))));
     }
     function resort(key) {
