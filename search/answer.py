@@ -12,7 +12,7 @@ from index.lexical import words
 from index.textnorm import fold
 from ingest.model import Target
 
-from .hits import Hit, clean_heading
+from .hits import Hit
 from .query import QueryAnalysis
 from .targets_table import best_targets_per_document
 
@@ -153,9 +153,8 @@ class Answerer:
         target = best[1]
         clause = self.service.clauses[self.service.row_of[target.clause_id]]
         hit = next((h for h in hits if h.clause_id == target.clause_id), None) or self.service._hit(clause, 0.0)
-        doc = self.service.documents[target.doc_id]
         year = f"到{target.year}年，" if target.year else ""
-        text = f"《{doc.title}》{_where(hit)}：{year}{target.indicator}{_phrase(target)}。"
+        text = f"{hit.citation}：{year}{target.indicator}{_phrase(target)}。"
         return Answer(True, target.value_text, text, [hit], "target", [self.table.row(target)])
 
     def _answer_docs(self, analysis: QueryAnalysis, hits: list[Hit], scope: set[str]) -> list[str]:
@@ -209,9 +208,8 @@ class Answerer:
                 hits[:3], analysis.intent,
             )
         sentence = _best_sentence(self, analysis, top.text)
-        doc = self.service.documents[top.doc_id]
         citations = [top] + [h for h in hits[1:3] if self.coverage(analysis, h.text) >= MIN_COVERAGE]
-        return Answer(True, sentence, f"《{doc.title}》{_where(top)}规定：{sentence}", citations, analysis.intent)
+        return Answer(True, sentence, f"{top.citation}：{sentence}", citations, analysis.intent)
 
 
 _QUANTITY = re.compile(r"多少|几[个名所项岁次天年小]|多长|多久|多高|多大|比例|额度|[百千万]分之")
@@ -250,14 +248,6 @@ def _best_sentence(answerer: Answerer, analysis: QueryAnalysis, text: str) -> st
         return text.strip()
     scored = [(answerer.coverage(analysis, s), -i, s) for i, s in enumerate(sentences)]
     return max(scored)[2].strip()
-
-
-def _where(hit: Hit) -> str:
-    parts = [clean_heading(p) for p in hit.section_path[-2:] if p]
-    where = "".join(parts)
-    if hit.number:
-        where += f"第{hit.number}项"
-    return where
 
 
 def _phrase(target: Target) -> str:

@@ -85,6 +85,10 @@ class HybridRetriever:
         self._n = n
         self._df_cache: dict[str, int] = {}
 
+    def document_frequency(self, term: str) -> int:
+        """How many clauses contain ``term`` (folded)."""
+        return self._df(_folded_compact(term))
+
     def _df(self, term: str) -> int:
         if term not in self._df_cache:
             self._df_cache[term] = sum(1 for t in self._text_folded if term in t)

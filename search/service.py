@@ -227,7 +227,10 @@ class SearchService:
         from index.lexical import tokenize
 
         terms = [t for t in tokenize(analysis.rewritten) if len(t) >= 2]
-        return terms + analysis.indicators + analysis.expansions
+        terms += analysis.indicators + analysis.expansions
+        # words in a third of all clauses (儿童, 发展) would light up everything
+        common = max(10, len(self.clauses) // 3)
+        return [t for t in dict.fromkeys(terms) if self.retriever.document_frequency(t) <= common]
 
     # ---- answers, targets, comparison ----------------------------------------------
 
@@ -276,5 +279,9 @@ class SearchService:
                     hit=self._hit(clause, 0.0, [indicator]).to_dict(),
                 )
             )
-        comparison.missing = [d for d in self.documents if d in doc_ids and d not in per_doc]
+        # a plan of another subject (a women's plan for a children's indicator) is not "missing"
+        subjects = {self.documents[d].subject for d in per_doc} or {self.documents[d].subject for d in doc_ids}
+        comparison.missing = [
+            d for d in self.documents if d in doc_ids and d not in per_doc and self.documents[d].subject in subjects
+        ]
         return comparison

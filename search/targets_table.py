@@ -126,17 +126,15 @@ class Comparison:
 
 
 def best_targets_per_document(table: TargetTable, indicator: str, doc_ids: set[str]) -> dict[str, list[Target]]:
-    """For each plan, the targets whose indicator fits ``indicator`` best
-    (all targets of the best-fitting clause, so 小学生/初中生/高中生 stay together)."""
+    """For each plan, the targets matching ``indicator`` in its best-fitting
+    clause (all of them, so 小学生/初中生/高中阶段学生近视率 stay together)."""
     out: dict[str, list[Target]] = {}
-    candidates = table.filter(doc_ids=doc_ids, indicator=indicator)
     by_doc: dict[str, list[Target]] = {}
-    for t in candidates:
+    for t in table.filter(doc_ids=doc_ids, indicator=indicator):
         by_doc.setdefault(t.doc_id, []).append(t)
     for doc_id, targets in by_doc.items():
-        best = max(indicator_closeness(indicator, t.indicator) for t in targets)
-        good = [t for t in targets if indicator_closeness(indicator, t.indicator) >= best - 1e-9]
-        # prefer quantified over qualitative when both fit equally
-        quantified = [t for t in good if not t.qualitative]
-        out[doc_id] = quantified or good
+        # prefer quantified over qualitative, then the closest name
+        best = max(targets, key=lambda t: (not t.qualitative, indicator_closeness(indicator, t.indicator)))
+        same_clause = [t for t in targets if t.clause_id == best.clause_id and t.qualitative == best.qualitative]
+        out[doc_id] = same_clause
     return out

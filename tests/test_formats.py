@@ -103,7 +103,10 @@ def write_docx(lines: list[str], path: Path) -> Path:
     return path
 
 
-def write_html(lines: list[str], path: Path, encoding: str = "utf-8") -> Path:
+def write_html(lines: list[str], path: Path, charset: str = "utf-8") -> Path:
+    """One element per source line; the page declares ``charset`` and is
+    written in it (a page declaring gb2312 is written as gb18030, as such
+    pages are: gb2312 lacks characters such as "—")."""
     body = []
     for line in lines:
         if not line.strip():
@@ -122,13 +125,13 @@ def write_html(lines: list[str], path: Path, encoding: str = "utf-8") -> Path:
         else:
             body.append(f"<p>{inner}</p>")
     page = (
-        f'<!DOCTYPE html>\n<html><head><meta charset="{encoding}"><title>规划</title>'
+        f'<!DOCTYPE html>\n<html><head><meta charset="{charset}"><title>规划</title>'
         "<style>p { text-indent: 2em }</style><script>var x = '<p>不是正文</p>';</script>"
         "</head><body><nav><a href='/'>首页</a> &gt; 政务公开</nav>\n"
         + "\n".join(body)
         + "\n</body></html>\n"
     )
-    path.write_bytes(page.encode(encoding))
+    path.write_bytes(page.encode("gb18030" if charset == "gb2312" else charset))
     return path
 
 
@@ -181,10 +184,12 @@ def test_docx_gives_same_clauses(tmp_path, catalog, name):
     ]
 
 
-@pytest.mark.parametrize(("name", "encoding"), [(XIANGNING, "utf-8"), (ZIGONG, "gb2312"), (XIQU, "utf-8")])
-def test_html_gives_same_clauses(tmp_path, catalog, name, encoding):
+@pytest.mark.parametrize(
+    ("name", "charset"), [(XIANGNING, "utf-8"), (ZIGONG, "gb2312"), (XIQU, "utf-16")]
+)
+def test_html_gives_same_clauses(tmp_path, catalog, name, charset):
     expected = parse_file(CORPUS / name, catalog)
-    path = write_html(source_lines(name), tmp_path / (Path(name).stem + ".html"), encoding)
+    path = write_html(source_lines(name), tmp_path / (Path(name).stem + ".html"), charset)
     got = parse_as(path, name, catalog)
     assert_same_plans(got, expected)
     text = read_text(path)
@@ -195,9 +200,10 @@ def test_html_gives_same_clauses(tmp_path, catalog, name, encoding):
 def test_pdf_gives_same_clauses(tmp_path, catalog, name):
     expected = parse_file(CORPUS / name, catalog)
     path = write_pdf(source_lines(name), tmp_path / (Path(name).stem + ".pdf"))
-    result = read_document(path)
-    assert result.warnings == []
-    assert len(re.findall(r"^- \d+ -$", result.text, re.M)) >= 3  # footers, flagged later
+    if name == XIANGNING:  # (reading a PDF's text layer takes a few seconds: once is enough)
+        result = read_document(path)
+        assert result.warnings == []
+        assert len(re.findall(r"^- \d+ -$", result.text, re.M)) >= 3  # footers, flagged later
     got = parse_as(path, name, catalog)
     assert_same_plans(got, expected)
 
@@ -362,7 +368,7 @@ def _encrypted_pdf(path: Path) -> Path:
     from reportlab.lib import pdfencrypt
     from reportlab.pdfgen import canvas
 
-    c = canvas.Canvas(str(path), encrypt=pdfencrypt.StandardEncryption("secret", canEdit=0))
+    c = canvas.Canvas(str(path), encrypt=pdfencrypt.StandardEncryption("secret", canModify=0))
     c.drawString(72, 750, "Confidential plan")
     c.save()
     return path

@@ -159,7 +159,8 @@
   // ---- views ----------------------------------------------------------------------------
 
   function examples(kind, toUrl) {
-    return h("p", { class: "examples" }, "试试：",
+    const label = { search: "试试检索：", ask: "试试提问：", compare: "对比指标：" }[kind];
+    return h("p", { class: "examples" }, label,
       EXAMPLES[kind].map((x) => link(toUrl(x), x)));
   }
 
@@ -245,6 +246,12 @@
     { key: "citation", label: "出处" },
   ];
 
+  /** A table cell; data-label names the column when the table is shown as cards (phones). */
+  function cell(key, cls, content) {
+    const col = COLUMNS.find((c) => c.key === key);
+    return h("td", { class: cls || null, "data-label": col.label }, content);
+  }
+
   function sortValue(row, key) {
     if (key === "value") {
       const t = (row.targets || [])[0];
@@ -282,14 +289,14 @@
         th.querySelector(".arrow").textContent = on ? (dir === "desc" ? " ▼" : " ▲") : "";
       }
       tbody.replaceChildren(...sortRows(data.rows || [], sort, dir).map((r) => h("tr", { "data-doc": r.doc_id },
-        h("td", { class: "nowrap" }, r.jurisdiction || r.doc_id),
-        h("td", {}, r.indicator || ""),
-        h("td", { class: "nowrap" }, r.comparator || ""),
-        h("td", { class: "num" }, r.value || ""),
-        h("td", {}, r.unit || ""),
-        h("td", {}, r.year || ""),
-        h("td", { class: "nowrap" }, r.attribute || ""),
-        h("td", { class: "cite" }, r.hit ? link(clauseUrl(r.hit.clause_id), citationOf(r.hit)) : ""))));
+        cell("jurisdiction", "nowrap", r.jurisdiction || r.doc_id),
+        cell("indicator", "", r.indicator),
+        cell("comparator", "nowrap", r.comparator),
+        cell("value", "num", r.value),
+        cell("unit", "nowrap", r.unit),
+        cell("year", "nowrap", r.year),
+        cell("attribute", "nowrap", r.attribute),
+        cell("citation", "cite", r.hit && link(clauseUrl(r.hit.clause_id), citationOf(r.hit))))));
     }
     function resort(key) {
       dir = key === sort && dir === "asc" ? "desc" : "asc";
@@ -341,7 +348,7 @@
 
   function clauseBlock(hit, current) {
     return h("div", { class: "clause" + (current ? " current" : ""), id: `c-${hit.clause_id}`, "aria-current": current ? "true" : null },
-      current ? h("p", { class: "text" }, hit.text) : h("p", { class: "text" }, link(clauseUrl(hit.clause_id), hit.text)));
+      current ? h("p", { class: "text" }, hit.text) : h("p", { class: "text clamp" }, link(clauseUrl(hit.clause_id), hit.text)));
   }
 
   async function renderClause(id, url) {
@@ -350,7 +357,7 @@
     const section = data.section || [];
     let list = section.length > 1 ? section : [...(data.before || []), clause, ...(data.after || [])];
     const at = list.findIndex((c) => c.clause_id === clause.clause_id);
-    const WINDOW = 6;
+    const WINDOW = 2;
     const cut = list.length > 2 * WINDOW + 1;
     if (cut) list = list.slice(Math.max(0, at - WINDOW), at + WINDOW + 1);
     document.title = `${clause.jurisdiction || ""} ${(clause.text || "").slice(0, 20)}…`;
@@ -374,7 +381,7 @@
       h("div", { class: "context", id: "context" }, list.map((c) => clauseBlock(c, c.clause_id === clause.clause_id))),
       h("p", { class: "cite" }, "出处：", h("cite", {}, citationOf(clause)),
         clause.source ? h("span", { class: "muted" }, `（${clause.source.file} 第 ${clause.source.line_start}–${clause.source.line_end} 行）`) : ""),
-      h("div", { class: "actions" }, button, link(docUrl, cut ? "阅读本节全部与规划全文" : "阅读规划全文")),
+      h("div", { class: "actions" }, button, link(docUrl, cut ? `本节共 ${section.length} 条，阅读规划全文` : "阅读规划全文")),
       panel,
     ];
     if (url.searchParams.get("similar") === "1") loadSimilar(clause, panel);

@@ -4,7 +4,8 @@ pdfplumber is used rather than pypdf because it gives each text line with its
 position: lines come out top to bottom in reading order for the one-column
 layout of plan documents, and the position lets a line wrapped by the
 typesetter be re-joined with its continuation.  Lines are joined when the
-first one runs to the right edge of the page's text block, the next one starts
+first one runs to the right edge of the page's text block (one at least 15
+characters wide), the next one starts
 at the left edge (no first-line indent), follows with no extra vertical gap
 and does not itself start a heading or a numbered item -- also across a page
 break, with a page-number line in between moved after the joined line; every
@@ -58,7 +59,9 @@ def page_lines(lines: list[dict[str, Any]]) -> tuple[list[str], bool, bool]:
     right = max(ln["x1"] for ln in lines)
 
     def full(line: dict[str, Any]) -> bool:
-        return line["x1"] >= right - 1.5 * max(line["bottom"] - line["top"], 1.0)
+        # Only a text block some 15 characters wide or more wraps lines.
+        size = max(line["bottom"] - line["top"], 1.0)
+        return right - left >= 15 * size and line["x1"] >= right - 1.5 * size
 
     def flush_left(line: dict[str, Any]) -> bool:
         return line["x0"] <= left + 0.5 * max(line["bottom"] - line["top"], 1.0)
