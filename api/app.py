@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.errors import PolicyIndexError
@@ -20,7 +20,7 @@ from policy_search import settings
 from search.errors import IndexUnavailable, PolicySearchError
 from search.service import Filters, SearchService
 
-from .schemas import AskRequest, SearchRequest
+from .schemas import AskRequest, SearchRequest, SimilarRequest
 
 log = logging.getLogger("policy_search.api")
 
@@ -128,6 +128,25 @@ def create_app(
             return PlainTextResponse(svc.targets_csv(jurisdiction, indicator, doc_id), media_type="text/csv; charset=utf-8")
         rows = svc.list_targets(jurisdiction, indicator, doc_id)
         return {"targets": rows, "count": len(rows)}
+
+    @app.post("/v1/similar", tags=["precedent"])
+    def similar(body: SimilarRequest, request: Request) -> dict[str, Any]:
+        filters = Filters.from_dict(body.filters.model_dump() if body.filters else None)
+        return service(request).similar(clause_id=body.clause_id, text=body.text, top_k=body.top_k, filters=filters)
+
+    @app.get("/v1/shared-wording", tags=["precedent"], response_model=None)
+    def shared_wording(
+        request: Request,
+        min_plans: int = Query(2, ge=2, le=50),
+        threshold: float = Query(0.8, ge=0.5, le=1.0),
+        format: str = Query("json", pattern="^(json|csv|html)$"),
+    ) -> Response | dict[str, Any]:
+        report = service(request).shared_wording(min_plans, threshold)
+        if format == "csv":
+            return PlainTextResponse(report.to_csv(), media_type="text/csv; charset=utf-8")
+        if format == "html":
+            return HTMLResponse(report.to_html())
+        return report.to_dict()
 
     @app.get("/v1/documents", tags=["documents"])
     def documents(request: Request) -> dict[str, Any]:

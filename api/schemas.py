@@ -32,3 +32,12 @@ class AskRequest(BaseModel):
 
     question: str = Field(..., min_length=1, max_length=MAX_QUERY)
     filters: SearchFilters | None = None
+
+
+class SimilarRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    clause_id: str | None = Field(None, max_length=100, pattern=r"^[A-Za-z0-9_\-]+$")
+    text: str | None = Field(None, min_length=1, max_length=2000)
+    top_k: int = Field(10, ge=1, le=MAX_TOP_K)
+    filters: SearchFilters | None = None

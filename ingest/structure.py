@@ -84,6 +84,7 @@ class Block:
     paragraphs: list[list[Line]] = field(default_factory=list)
     row: TableRow | None = None
     headers: list[str] | None = None
+    header_line_nos: list[int] = field(default_factory=list)  # a table's header cells
     is_box: bool = False
 
     def add_paragraph(self, line: Line) -> None:
@@ -190,11 +191,14 @@ def item_number(text: str, expected: int, prev_ended: bool) -> int | None:
     return None
 
 
-def parse_table(lines: list[Line]) -> tuple[list[str], list[TableRow]] | None:
+def parse_table(lines: list[Line]) -> tuple[list[str], list[TableRow], list[int]] | None:
     """Read a table flattened one cell per line: a tab-led line starts a cell,
     a following non-tab line continues it ('巩固' / '提高'); blank lines are
-    ignored.  The header runs up to the cell before the first row number.
-    Returns ``(headers, rows)`` or None when the lines are no such table.
+    ignored.  The header runs up to the first row's cells before its number
+    (as many as there are header cells before 序号; one when there is no
+    序号 header).
+    Returns ``(headers, rows, header_line_nos)`` or None when the lines are
+    no such table.
     """
     cells: list[tuple[str, list[int]]] = []
     for line in lines:
@@ -206,7 +210,12 @@ def parse_table(lines: list[Line]) -> tuple[list[str], list[TableRow]] | None:
     first_number = next((i for i, (t, _) in enumerate(cells) if re.fullmatch(r"\d+", t)), None)
     if first_number is None or first_number < 2:
         return None
-    ncol = first_number - 1
+    # The first row number sits in the 序号 column of the first row: the
+    # columns before it (类别 …) come between the header and that number.
+    number_column = next((i for i, (t, _) in enumerate(cells[:first_number]) if "序号" in t), None)
+    ncol = first_number - (number_column if number_column is not None else 1)
+    if ncol < 1:
+        return None
     headers = [t for t, _ in cells[:ncol]]
     if not any(w in "".join(headers) for w in _TABLE_HEADER_WORDS):
         return None
@@ -232,11 +241,14 @@ def parse_table(lines: list[Line]) -> tuple[list[str], list[TableRow]] | None:
             parent.line_nos = sorted(set(parent.line_nos) | set(nos))
             continue
         rows.append(TableRow(cells=values, sub_rows=[], line_nos=nos))
-    return headers, rows
+    return headers, rows, sorted({n for _, ns in cells[:ncol] for n in ns})
 
 
 def _column_roles(headers: list[str]) -> list[str]:
-    roles = []
+    """The role of each column; a column whose role an earlier column already
+    took (a second year column, a remark) keeps its own ``colN`` role, so
+    that no cell overwrites another."""
+    roles: list[str] = []
     for i, header in enumerate(headers):
         if "类别" in header or "领域" in header:
             role = "category"
@@ -251,6 +263,8 @@ def _column_roles(headers: list[str]) -> list[str]:
         elif re.search(r"\d{4}|目标|规划", header):
             role = "target_value"
         else:
+            role = f"col{i + 1}"
+        if role in roles:
             role = f"col{i + 1}"
         roles.append(role)
     return roles
@@ -302,9 +316,11 @@ def build_blocks(lines: list[Line]) -> list[Block]:
                 first = next((x for x in table_lines if x.text), None)
                 parsed = parse_table(table_lines) if first is not None and first.tab_led else None
                 if parsed is not None:
-                    headers, rows = parsed
+                    headers, rows, header_nos = parsed
                     for row in rows:
-                        blocks.append(Block(kind="row", row=row, headers=headers))
+                        blocks.append(
+                            Block(kind="row", row=row, headers=headers, header_line_nos=header_nos)
+                        )
                     i = j
             continue
         number = None if line.tab_led else item_number(text, expected, prev_ended)
@@ -445,12 +461,20 @@ def row_text(row: TableRow, headers: list[str]) -> str:
             parts.append(f"属性：{cells['attribute']}")
         if cells.get("responsible_unit"):
             parts.append(f"责任单位：{cells['responsible_unit']}")
+        for key, value in cells.items():  # columns of no known role: "header：value"
+            m = re.fullmatch(r"col(\d+)", key)
+            if m and value:
+                k = int(m.group(1)) - 1
+                label = headers[k] if k < len(headers) else key
+                parts.append(f"{label}：{value}" if label else value)
         return " ".join(p for p in parts if p)
 
     head = " ".join(p for p in (row.cells.get("category", ""), row.cells.get("row", "")) if p)
     text = f"{head} {render(row.cells)}".strip()
     for sub in row.sub_rows:
-        text += "；" + render(sub)
+        category = sub.get("category", "")
+        own = category if category and category != row.cells.get("category", "") else ""
+        text += "；" + " ".join(p for p in (own, render(sub)) if p)
     return text
 
 
@@ -458,9 +482,13 @@ def row_fields(row: TableRow) -> dict[str, str]:
     """Clause.fields for a row; sub-row k (k>=2) adds ``indicator_k`` etc."""
     keys = ("category", "row", "indicator", "target_value", "attribute", "responsible_unit")
     fields = {k: row.cells.get(k, "") for k in keys}
+    fields.update({k: v for k, v in row.cells.items() if k not in fields})  # colN
     for k, sub in enumerate(row.sub_rows, start=2):
         for key in ("indicator", "target_value", "attribute", "responsible_unit"):
             fields[f"{key}_{k}"] = sub.get(key, "")
+        for key, value in sub.items():
+            if key.startswith("col"):
+                fields[f"{key}_{k}"] = value
     return fields
 
 
@@ -559,5 +587,62 @@ def _reassign_ids(clauses: list[Clause], doc_id: str) -> None:
 
 def parse_structure(lines: list[Line], doc_id: str, source_file: str) -> list[Clause]:
     """Parse one plan's body lines (title/cover already flagged) into clauses."""
+    return parse_with_accounting(lines, doc_id, source_file).clauses
+
+
+@dataclass
+class ParseAccount:
+    """Where every line of a parse went (line numbers are ``Line.no``).
+
+    ``owners[no]`` lists the indexes of the clauses that hold line ``no``
+    (exactly one for a body line); ``headings`` are heading lines (they live
+    on in section paths); ``table_headers`` the header cells of a flattened
+    indicator table; ``dropped`` the boilerplate lines (TOC, page numbers,
+    attachment markers, cc-lists) that take part in no clause; ``blank``
+    lines with no text once markdown markers are stripped.
+    """
+
+    clauses: list[Clause]
+    owners: dict[int, list[int]]
+    headings: set[int]
+    table_headers: set[int]
+    dropped: set[int]
+    blank: set[int]
+
+    def unaccounted(self, lines: list[Line]) -> list[Line]:
+        """Lines with text that are in no clause, heading, table header or drop list."""
+        return [
+            line
+            for line in lines
+            if line.no not in self.owners
+            and line.no not in self.headings
+            and line.no not in self.table_headers
+            and line.no not in self.dropped
+            and line.no not in self.blank
+        ]
+
+
+def parse_with_accounting(lines: list[Line], doc_id: str, source_file: str) -> ParseAccount:
+    """:func:`parse_structure` plus the account of where each line went."""
     blocks = repair_sections(build_blocks(lines))
-    return blocks_to_clauses(blocks, doc_id, source_file)
+    clauses = blocks_to_clauses(blocks, doc_id, source_file)
+    owners: dict[int, list[int]] = {}
+    headings: set[int] = set()
+    table_headers: set[int] = set()
+    content = [b for b in blocks if b.kind != "heading"]
+    assert len(content) == len(clauses)  # one clause per non-heading block, in order
+    for block in blocks:
+        if block.kind == "heading":
+            headings.update(block.line_nos)
+    for index, block in enumerate(content):
+        for no in block.line_nos:
+            owners.setdefault(no, []).append(index)
+        table_headers.update(block.header_line_nos)
+    return ParseAccount(
+        clauses=clauses,
+        owners=owners,
+        headings=headings,
+        table_headers=table_headers,
+        dropped={line.no for line in lines if line.boilerplate},
+        blank={line.no for line in lines if not line.text and not line.boilerplate},
+    )

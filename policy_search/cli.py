@@ -234,6 +234,52 @@ def targets(obj: _Ctx, jurisdiction: str | None, indicator: str | None, as_csv: 
 
 
 @cli.command()
+@click.argument("clause_id", required=False)
+@click.option("--text", "-t", default=None, help="Wording to look for instead of a clause id.")
+@click.option("--top-k", "-k", default=10, show_default=True)
+@_json_flag
+@click.pass_obj
+@_friendly
+def similar(obj: _Ctx, clause_id: str | None, text: str | None, top_k: int, as_json_local: bool) -> None:
+    """Clauses of other plans that say the same thing, with the differences."""
+    from search.diff import DiffSpan, diff_inline
+
+    data = obj.service().similar(clause_id=clause_id, text=text, top_k=top_k)
+    if _wants_json(obj, as_json_local):
+        _echo_json(data)
+        return
+    for i, match in enumerate(data["results"], 1):
+        hit = match["clause"]
+        click.echo(click.style(f"{i}. [{match['group']}] {hit['citation']}", bold=True) + f"  score={match['score']:.3f}")
+        spans = [DiffSpan(**d) for d in match["diff"]]
+        click.echo("   " + diff_inline(spans))
+
+
+@cli.command("shared-wording")
+@click.option("--min-plans", default=2, show_default=True, help="Clusters must span at least this many plans.")
+@click.option("--threshold", default=0.8, show_default=True, help="Character similarity for near-identical.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "html"]), default="text", show_default=True)
+@click.pass_obj
+@_friendly
+def shared_wording(obj: _Ctx, min_plans: int, threshold: float, fmt: str) -> None:
+    """Clusters of near-identical clauses across plans, and each plan's shared share."""
+    report = obj.service().shared_wording(min_plans, threshold)
+    if fmt == "json" or obj.as_json:
+        click.echo(report.to_json())
+    elif fmt == "csv":
+        click.echo(report.to_csv(), nl=False)
+    elif fmt == "html":
+        click.echo(report.to_html())
+    else:
+        data = report.to_dict()
+        for plan in data["plans"]:
+            click.echo(f"{plan['doc_id']:<22} shared {plan['shared']:>4}/{plan['total']:<4} ({100 * plan['share']:.0f}%)  own {plan['own']}")
+        click.echo(f"{len(data['clusters'])} clusters across ≥{min_plans} plans")
+        for cluster in data["clusters"][:20]:
+            click.echo(f"- [{cluster['plan_count']} plans] {cluster['representative_text'][:70]}")
+
+
+@cli.command()
 @_json_flag
 @click.pass_obj
 @_friendly

@@ -167,7 +167,24 @@ class Answerer:
     def _compare_answer(self, analysis: QueryAnalysis, hits: list[Hit], scope: set[str]) -> Answer | None:
         values: list[dict[str, Any]] = []
         citations: list[Hit] = []
+        named = _specific_indicator(analysis)
+        per_doc = best_targets_per_document(self.table, named, scope) if named else {}
         for doc_id in [d for d in self.service.documents if d in scope]:
+            if doc_id in per_doc:
+                # the question names the indicator: that indicator's targets
+                chosen = per_doc[doc_id]
+                clause = self.service.clauses[self.service.row_of[chosen[0].clause_id]]
+                hit = next((h for h in hits if h.clause_id == clause.clause_id), None) or self.service._hit(clause, 0.0)
+                citations.append(hit)
+                values.append({
+                    "doc_id": doc_id,
+                    "jurisdiction": self.service.documents[doc_id].jurisdiction.name,
+                    "value": "、".join(t.value_text for t in chosen),
+                    "targets": [self.table.row(t) for t in chosen],
+                })
+                continue
+            if named:
+                continue
             cands = self._candidates(analysis, hits, doc_id)
             if not cands or cands[0][0] < MIN_TARGET_FIT:
                 continue
@@ -251,10 +268,16 @@ def _best_sentence(answerer: Answerer, analysis: QueryAnalysis, text: str) -> st
 
 
 def _phrase(target: Target) -> str:
+    """'控制在5.3‰以下' from the target's parts, in the plan's own order."""
     v = target.value_text
     if target.qualitative:
         return v
-    if target.comparator_text and target.comparator_text in v:
-        return v
-    verb = target.comparator_text or ""
-    return f"{verb}{v}" if verb else f"为{v}"
+    word = target.comparator_text or ""
+    if not word or word in v:
+        return f"为{v}" if not word else v
+    if word in _SUFFIX_WORDS:
+        return f"{v}{word}"
+    return f"{word}{v}"
+
+
+_SUFFIX_WORDS = {"以下", "以上", "以内", "左右", "及以上", "及以下"}

@@ -88,6 +88,7 @@ class QueryAnalysis:
     expansions: list[str] = field(default_factory=list)
     synonym_hits: list[tuple[str, list[str]]] = field(default_factory=list)  # (colloquial word, plan words)
     content: str = ""  # the query without jurisdiction names, filler and question words
+    unknown_jurisdiction: str | None = None  # a place the query names that no plan covers
 
     @property
     def rewritten(self) -> str:
@@ -109,6 +110,13 @@ class QueryAnalysis:
 
 
 _YEAR = re.compile(r"(20\d{2})年?")
+# A place name at the start of a question: 成都市…, 在武侯区，…
+_PLACE = re.compile(r"^(?:请问|在|关于)?([\u4e00-\u9fff]{1,7}?(?:自治区|自治州|自治县|省|市|区|县|旗|盟))")
+_NOT_PLACES = {
+    "城市", "社区", "地区", "市区", "城区", "辖区", "县区", "本市", "我市", "全市", "全区", "全县", "各区", "各市",
+    "各县", "园区", "景区", "山区", "老城区", "城乡社区", "农村社区", "本区", "我区", "本县", "我县", "城镇社区",
+    "小区", "街区", "学区", "片区", "校区", "牧区", "矿区", "灾区",
+}
 _NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:‰|%|个|名|所|小时|岁|天|次|/10万)?")
 
 
@@ -155,6 +163,12 @@ class QueryAnalyzer:
                     analysis.jurisdictions.append(jname)
                 masked = masked[:start] + " " * len(alias) + masked[start + len(alias):]
                 start = masked.find(alias)
+        if not analysis.jurisdictions:
+            place = _PLACE.match(folded)
+            if place and not place.group(1).endswith(tuple(_NOT_PLACES)) and not any(
+                place.group(1) in alias or alias in place.group(1) for alias in self._aliases
+            ):
+                analysis.unknown_jurisdiction = place.group(1)
         for word in self._self_ref:
             if word in masked:
                 analysis.self_reference = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from .errors import BadRequest, NotFound
 from .hits import Hit, citation, make_hit
 from .query import QueryAnalysis, QueryAnalyzer
 from .retrieval import HybridRetriever
+from .shared_wording import SharedWordingReport, shared_wording_report
+from .similar import SimilarityEngine
 from .targets_table import Comparison, ComparisonRow, TargetTable, best_targets_per_document
 
 MAX_TOP_K = 100
@@ -76,6 +79,8 @@ class SearchService:
         self.analyzer = QueryAnalyzer(self.documents.values(), self._indicator_names())
         self.retriever = HybridRetriever(reader)
         self.answerer = Answerer(self)
+        self._similarity: SimilarityEngine | None = None
+        self._similarity_lock = threading.Lock()
 
     @classmethod
     def open(cls, index_dir: Path | str, embedder_spec: str | None = None) -> SearchService:
@@ -156,6 +161,11 @@ class SearchService:
                     f"语料中没有“{filters.jurisdiction}”的规划。现有地区：{known}"
                 )
             doc_ids &= {d for d, doc in self.documents.items() if doc.jurisdiction.name in names}
+        elif analysis is not None and analysis.unknown_jurisdiction:
+            known = "、".join(self.analyzer.jurisdiction_names)
+            return np.array([], dtype=np.int64), [], (
+                f"语料中没有“{analysis.unknown_jurisdiction}”的规划。现有地区：{known}"
+            )
         elif analysis is not None and analysis.jurisdictions:
             doc_ids &= {d for d, doc in self.documents.items() if doc.jurisdiction.name in analysis.jurisdictions}
         if filters.doc_id:
@@ -285,3 +295,73 @@ class SearchService:
             d for d in self.documents if d in doc_ids and d not in per_doc and self.documents[d].subject in subjects
         ]
         return comparison
+
+    # ---- precedent wording -----------------------------------------------------------
+
+    @property
+    def similarity(self) -> SimilarityEngine:
+        """The near-duplicate engine, built on first use (MinHash LSH + clause vectors)."""
+        if self._similarity is None:
+            with self._similarity_lock:
+                if self._similarity is None:
+                    self._similarity = SimilarityEngine(self.documents, self.clauses, self._clause_vectors())
+        return self._similarity
+
+    def _clause_vectors(self) -> np.ndarray:
+        """One vector per clause: the normalised mean of its chunks' vectors."""
+        vectors = self.reader.vectors
+        matrix = vectors.matrix()
+        out = np.zeros((len(self.clauses), matrix.shape[1]), dtype=np.float32)
+        np.add.at(out, vectors.chunk_rows, matrix)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return out / norms
+
+    def similar(
+        self,
+        *,
+        clause_id: str | None = None,
+        text: str | None = None,
+        top_k: int = 10,
+        filters: Filters | None = None,
+    ) -> dict[str, Any]:
+        """Clauses of other plans that say the same thing, grouped
+        (near-identical / reworded / related), each with a character diff."""
+        if bool(clause_id) == bool(text and text.strip()):
+            raise BadRequest("give either clause_id or text (not both)")
+        if not 1 <= top_k <= MAX_TOP_K:
+            raise BadRequest(f"top_k must be between 1 and {MAX_TOP_K}")
+        doc_ids = None
+        if filters and any(vars(filters).values()):
+            rows, _, message = self.resolve_filters(filters)
+            doc_ids = {self.clauses[int(r)].doc_id for r in rows}
+            if not doc_ids:
+                raise BadRequest(message or "no plan matches the filters")
+        if clause_id is not None:
+            if clause_id not in self.row_of:
+                raise NotFound(f"no clause with id {clause_id!r}")
+            matches = self.similarity.similar(clause_id=clause_id, top_k=top_k, doc_ids=doc_ids)
+            source = self._hit(self.clauses[self.row_of[clause_id]], 1.0).to_dict()
+        else:
+            text = (text or "").strip()
+            vector = self.reader.embedder.embed_passages([text])[0]
+            matches = self.similarity.similar(text=text, query_vector=vector, top_k=top_k, doc_ids=doc_ids, exclude_same_doc=False)
+            source = {"text": text}
+        results = []
+        for m in matches:
+            results.append({
+                "clause": self._hit(m.clause, m.score).to_dict(),
+                "score": round(m.score, 4),
+                "cosine": None if m.cosine is None else round(m.cosine, 4),
+                "char_similarity": round(m.char_similarity, 4),
+                "group": m.group,
+                "diff": [d.to_dict() for d in m.diff],
+            })
+        return {"source": source, "results": results}
+
+    def shared_wording(self, min_plans: int = 2, threshold: float = 0.8) -> SharedWordingReport:
+        if min_plans < 2:
+            raise BadRequest("min_plans must be at least 2")
+        if not 0.5 <= threshold <= 1.0:
+            raise BadRequest("threshold must be between 0.5 and 1.0")
+        return shared_wording_report(self.documents, self.clauses, self.similarity, min_plans=min_plans, threshold=threshold)

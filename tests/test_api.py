@@ -69,3 +69,41 @@ def test_openapi(client):
     r = client.get("/openapi.json")
     assert r.status_code == 200
     assert "/v1/search" in r.json()["paths"]
+
+
+def test_ask_endpoint(client):
+    r = client.post("/v1/ask", json={"question": "攀枝花市西区妇女基本医保参保率要稳定在多少？"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["found"] and body["answer"] == "95%以上"
+    assert body["citations"][0]["doc_id"] == "xiqu-women"
+    r = client.post("/v1/ask", json={"question": "攀枝花市西区新建儿童医院选址在哪里？"})
+    assert r.status_code == 200 and r.json()["found"] is False
+
+
+def test_compare_and_targets_endpoints(client):
+    r = client.get("/v1/compare", params={"indicator": "婴儿死亡率"})
+    assert r.status_code == 200
+    assert len(r.json()["rows"]) == 5
+    r = client.get("/v1/compare", params={"indicator": "婴儿死亡率", "format": "csv"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    r = client.get("/v1/targets", params={"jurisdiction": "大渡口区"})
+    assert r.status_code == 200 and r.json()["count"] >= 45
+    assert client.get("/v1/compare").status_code == 422
+
+
+def test_similar_endpoint(client):
+    cid = client.post("/v1/search", json={"query": "预防和控制儿童溺水", "top_k": 1, "filters": {"jurisdiction": "自贡"}}).json()["results"][0]["clause_id"]
+    r = client.post("/v1/similar", json={"clause_id": cid, "top_k": 3})
+    assert r.status_code == 200
+    results = r.json()["results"]
+    assert results and {"clause", "score", "group", "diff"} <= set(results[0])
+    assert client.post("/v1/similar", json={}).status_code == 400
+    assert client.post("/v1/similar", json={"clause_id": "nope"}).status_code == 404
+
+
+def test_shared_wording_endpoint(client):
+    r = client.get("/v1/shared-wording", params={"min_plans": 4})
+    assert r.status_code == 200 and r.json()["clusters"]
+    r = client.get("/v1/shared-wording", params={"format": "html"})
+    assert r.status_code == 200 and "<html" in r.text.lower()

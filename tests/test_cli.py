@@ -56,3 +56,16 @@ def test_eval_command(index_dir):
     r = run("--index", str(index_dir), "eval", "tests/data/dev.jsonl")
     assert r.exit_code == 0, r.output
     assert "mrr@10" in r.output and "overall" in r.output
+
+
+def test_ask_compare_targets_similar(index_dir):
+    r = run("--index", str(index_dir), "ask", "大渡口区婴儿死亡率要控制在多少？")
+    assert r.exit_code == 0 and "＜2.3" in r.output
+    r = run("--index", str(index_dir), "compare", "婴儿死亡率", "--csv")
+    assert r.exit_code == 0 and r.output.startswith("doc_id,")
+    r = run("--index", str(index_dir), "--json", "targets", "-j", "大渡口")
+    assert r.exit_code == 0 and json.loads(r.output)["count"] >= 45
+    r = run("--index", str(index_dir), "similar", "--text", "鼓励社区图书馆设立亲子阅读区", "-k", "2")
+    assert r.exit_code == 0 and "[" in r.output
+    r = run("--index", str(index_dir), "shared-wording", "--format", "csv")
+    assert r.exit_code == 0 and r.output.count("\n") > 10

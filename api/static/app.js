@@ -174,7 +174,7 @@
         h("span", { class: "muted" }, ` ${(d.jurisdiction && d.jurisdiction.name) || ""} · ${d.status || ""} · ${d.clause_count || 0} 条`)))));
   }
 
-  async function renderHome(url, isCurrent) {
+  async function renderHome(url) {
     const p = url.searchParams;
     const mode = p.get("mode") === "ask" ? "ask" : "search";
     const q = (p.get("q") || "").trim();
@@ -202,9 +202,7 @@
     const body = Object.keys(filters).length ? filters : undefined;
     setStatus(mode === "ask" ? "正在查找答案…" : "正在检索…");
     if (mode === "ask") return askView(await api("/v1/ask", { question: q, filters: body }));
-    const data = await api("/v1/search", { query: q, top_k: 20, filters: body });
-    if (!isCurrent()) return null;
-    return resultsView(data);
+    return resultsView(await api("/v1/search", { query: q, top_k: 20, filters: body }));
   }
 
   function resultsView(data) {
@@ -370,7 +368,7 @@
           u.searchParams.set("similar", "1");
           history.pushState(null, "", u.pathname + u.search);
         }
-        loadSimilar(clause, panel);
+        loadSimilar(clause, panel, true);
       },
     }, "其他规划中的相似表述");
     const docUrl = `/document/${enc(clause.doc_id)}#c-${enc(clause.clause_id)}`;
@@ -384,7 +382,7 @@
       h("div", { class: "actions" }, button, link(docUrl, cut ? `本节共 ${section.length} 条，阅读规划全文` : "阅读规划全文")),
       panel,
     ];
-    if (url.searchParams.get("similar") === "1") loadSimilar(clause, panel);
+    if (url.searchParams.get("similar") === "1") loadSimilar(clause, panel, true);
     return out;
   }
 
@@ -400,7 +398,7 @@
     });
   }
 
-  async function loadSimilar(clause, panel) {
+  async function loadSimilar(clause, panel, reveal) {
     panel.replaceChildren(h("h2", {}, "其他规划中的相似表述"), h("p", { class: "muted" }, "正在查找…"));
     let data;
     try {
@@ -421,7 +419,8 @@
         h("h3", {}, `${GROUP[g] || g}（${ms.length}）`),
         ms.map((m) => h("article", { class: "hit match", "data-clause": m.hit.clause_id },
           hitMeta(m.hit, typeof m.score === "number" && h("span", { class: "muted" }, `相似度 ${m.score.toFixed(2)}`)),
-          h("p", { class: "text diff" }, diffNodes(m.diff, m.hit.text)),
+          // a diff against an unrelated clause is noise: related matches show their own text
+          g === "related" ? h("p", { class: "text" }, m.hit.text) : h("p", { class: "text diff" }, diffNodes(m.diff, m.hit.text)),
           h("p", { class: "cite" }, "出处：", h("cite", {}, citationOf(m.hit))),
           h("div", { class: "actions" }, link(clauseUrl(m.hit.clause_id), "查看上下文"),
             link(clauseUrl(m.hit.clause_id, true), "以此条查相似")))));
@@ -431,7 +430,8 @@
       matches.length
         ? h("p", { class: "legend" }, "与本条相比：", h("ins", {}, "下划线"), "为该规划多出的文字，", h("del", {}, "删除线"), "为本条有而该规划没有的文字。")
         : h("p", { class: "notice" }, "其他规划中没有找到相似的表述。"),
-      sections);
+      ...sections.filter(Boolean));
+    if (reveal && panel.isConnected) panel.scrollIntoView({ block: "start" });
   }
 
   // whole plan ------------------------------------------------------------------------------
@@ -485,7 +485,7 @@
     let m;
     try {
       let nodes;
-      if (path === "/") nodes = await renderHome(url, isCurrent);
+      if (path === "/") nodes = await renderHome(url);
       else if (path === "/compare") nodes = await renderCompare(url);
       else if ((m = path.match(/^\/clause\/([^/]+)$/))) nodes = await renderClause(decodeURIComponent(m[1]), url);
       else if ((m = path.match(/^\/document\/([^/]+)$/))) nodes = await renderDocument(decodeURIComponent(m[1]));
@@ -533,7 +533,7 @@
   function syncModeLabels() {
     const ask = searchForm.elements.mode.value === "ask";
     $("#go").textContent = ask ? "提问" : "检索";
-    $("#q").placeholder = ask ? "输入问题，如：大渡口区婴儿死亡率的目标是多少？" : "输入关键词，如：防止儿童溺水";
+    $("#q").placeholder = ask ? "提问，如：大渡口区婴儿死亡率目标是多少？" : "关键词，如：防止儿童溺水";
   }
 
   function submitSearch() {

@@ -306,5 +306,7 @@ def read_docx(path: Path) -> ReadResult:
         raise ReadError(
             path, f"corrupt or unsupported Word .docx file ({type(exc).__name__}: {exc})"
         ) from exc
-    warnings = [] if any(line.strip() for line in lines) else [f"{path.name}: the document has no text"]
+    warnings = (
+        [] if any(line.strip() for line in lines) else [f"{path.name}: the document has no text"]
+    )
     return ReadResult("\n".join(lines), warnings)

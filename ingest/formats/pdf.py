@@ -118,6 +118,19 @@ def join_pages(pages: list[tuple[list[str], bool, bool]]) -> list[str]:
     return out
 
 
+def _root_cause(exc: BaseException) -> BaseException:
+    """The exception pdfplumber wrapped (it re-raises pdfminer's as PdfminerException)."""
+    seen = {id(exc)}
+    while True:
+        inner = exc.__cause__ or (
+            exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+        )
+        if inner is None or id(inner) in seen:
+            return exc
+        seen.add(id(inner))
+        exc = inner
+
+
 @register_reader(".pdf")
 def read_pdf(path: Path) -> ReadResult:
     """Read the text layer of a PDF (see the module docstring)."""
@@ -152,15 +165,20 @@ def read_pdf(path: Path) -> ReadResult:
                 if not lines:
                     missing.append(number)
                 pages.append((lines, starts_flush, ends_full))
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise ReadError(path, f"the PDF is encrypted (password-protected): {exc}") from exc
     except ReadError:
         raise
     except Exception as exc:  # pdfminer raises many kinds on a corrupt file
-        detail = str(exc) or type(exc).__name__
-        if "password" in detail.lower() or "encrypt" in detail.lower():
-            raise ReadError(path, f"the PDF is encrypted (password-protected): {detail}") from exc
-        raise ReadError(path, f"corrupt or unreadable PDF ({type(exc).__name__}: {detail})") from exc
+        cause = _root_cause(exc)
+        detail = str(cause) or type(cause).__name__
+        if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)) or re.search(
+            "password|encrypt", detail, re.I
+        ):
+            raise ReadError(
+                path, f"the PDF is encrypted (password-protected) ({type(cause).__name__})"
+            ) from exc
+        raise ReadError(
+            path, f"corrupt or unreadable PDF ({type(cause).__name__}: {detail})"
+        ) from exc
     if count == 0:
         raise ReadError(path, "the PDF has no pages")
     if not any(lines for lines, _, _ in pages):

@@ -1,0 +1,126 @@
+"""Q&A, targets as data, comparison and precedent wording on the real corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from search.errors import BadRequest, NotFound
+from search.service import Filters
+
+pytestmark = pytest.mark.integration
+
+
+def test_target_question_answers_the_printed_value(service):
+    answer = service.ask("大渡口区婴儿死亡率要控制在多少？")
+    assert answer.found
+    assert answer.answer == "＜2.3"
+    assert answer.citations[0].doc_id == "dadukou-children"
+    assert "大渡口区" in answer.answer_text or "大渡口" in answer.citations[0].title
+
+
+def test_full_width_value_is_quoted_as_printed(service):
+    answer = service.ask("自贡市每个街道和乡镇要配备几名儿童督导员？")
+    assert answer.found and answer.answer == "１名"
+
+
+def test_question_across_regions_lists_each_plan(service):
+    answer = service.ask("各地婴儿死亡率的目标分别是多少？")
+    assert answer.found and answer.intent == "compare"
+    by_doc = {v["doc_id"]: v["value"] for v in answer.values}
+    assert by_doc["dadukou-children"] == "＜2.3"
+    assert by_doc["zigong-children"].startswith("5.0‰")
+    assert len(by_doc) >= 5
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "乡宁县孕产妇死亡率的目标是多少？",  # the children's plan does not set it
+        "自贡市2025年最低工资标准是多少？",
+        "成都市的婴儿死亡率目标是多少？",
+    ],
+)
+def test_the_plans_do_not_say(service, question):
+    answer = service.ask(question)
+    assert not answer.found
+    assert answer.answer is None
+    assert answer.answer_text
+
+
+def test_general_question_quotes_a_sentence(service):
+    answer = service.ask("孩子在学校被欺负了，规划里有什么措施？")
+    assert answer.found
+    assert answer.answer in answer.citations[0].text
+    assert "欺凌" in answer.citations[0].text
+
+
+def test_compare_rows_and_missing(service):
+    comparison = service.compare("婴儿死亡率")
+    rows = {r.doc_id: r for r in comparison.rows}
+    assert set(rows) == {"dadukou-children", "xiqu-children", "shiguai-children", "xiangning-children", "zigong-children"}
+    assert rows["dadukou-children"].value == "＜2.3" and rows["dadukou-children"].attribute == "约束性"
+    assert rows["xiangning-children"].year == 2025
+    assert "xiqu-women" not in comparison.missing  # a women's plan is not "missing" a children's indicator
+    csv_text = comparison.to_csv()
+    assert csv_text.splitlines()[0].startswith("doc_id,jurisdiction,indicator")
+    missing = service.compare("新生儿访视率")
+    assert "xiangning-children" in missing.missing
+
+
+def test_compare_errors(service):
+    with pytest.raises(BadRequest):
+        service.compare("  ")
+
+
+def test_targets_per_plan(service):
+    counts: dict[str, int] = {}
+    for row in service.list_targets():
+        counts[row["doc_id"]] = counts.get(row["doc_id"], 0) + 1
+    # every plan states dozens of targets; the Dadukou table alone has 39 rows (45 with sub-rows)
+    assert counts["dadukou-children"] >= 45
+    for doc_id in ("zigong-children", "xiangning-children", "xiqu-children", "shiguai-children", "xiqu-women"):
+        assert counts[doc_id] >= 40, (doc_id, counts)
+    rows = service.list_targets(jurisdiction="大渡口", indicator="婴儿死亡率")
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["indicator"], row["comparator"], row["value"], row["value_text"], row["unit"], row["year"]) == (
+        "婴儿死亡率（‰）", "<", 2.3, "＜2.3", "‰", 2030
+    )
+    assert row["attribute"] == "约束性" and row["responsible_unit"] == "区卫健委"
+    zigong = service.list_targets(jurisdiction="自贡", indicator="5岁以下儿童死亡率")
+    assert any(r["value_text"] == "6.0‰" and r["comparator"] == "≤" and r["year"] == 2030 for r in zigong)
+
+
+def test_similar_wording_across_plans(service):
+    drowning = next(
+        c for c in service.clauses if c.doc_id == "zigong-children" and "预防和控制儿童溺水" in c.text and c.kind == "measure"
+    )
+    data = service.similar(clause_id=drowning.clause_id, top_k=5)
+    docs = [r["clause"]["doc_id"] for r in data["results"]]
+    assert {"xiangning-children", "xiqu-children", "shiguai-children"} <= set(docs)
+    first = data["results"][0]
+    assert first["group"] in {"near-identical", "reworded"}
+    assert any(span["op"] != "equal" for span in first["diff"])
+
+
+def test_similar_by_text_and_errors(service):
+    data = service.similar(text="鼓励社区图书馆设立亲子阅读区", top_k=5)
+    assert any("亲子阅读区" in r["clause"]["text"] for r in data["results"])
+    with pytest.raises(BadRequest):
+        service.similar()
+    with pytest.raises(NotFound):
+        service.similar(clause_id="nope")
+
+
+def test_shared_wording_report(service):
+    report = service.shared_wording(min_plans=3).to_dict()
+    assert report["clusters"]
+    assert all(c["plan_count"] >= 3 for c in report["clusters"])
+    plans = {p["doc_id"]: p for p in report["plans"]}
+    assert plans["zigong-children"]["share"] > plans["dadukou-children"]["share"]
+
+
+def test_ask_filters(service):
+    answer = service.ask("防止儿童溺水有什么措施", Filters(jurisdiction="石拐区"))
+    assert answer.found
+    assert {c.jurisdiction for c in answer.citations} == {"石拐区"}
