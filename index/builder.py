@@ -26,6 +26,7 @@ from .embedders.base import Embedder
 from .errors import IndexBuildError
 from .layout import (
     BUILDING_PREFIX,
+    CURRENT_LINK,
     LOCK_FILE,
     VERSIONS_DIR,
     new_version_id,
@@ -60,8 +61,13 @@ class BuildReport:
 
 
 @contextlib.contextmanager
-def _build_lock(index_dir: Path) -> Iterator[None]:
-    """Serialise builds of one index directory (POSIX advisory lock)."""
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Serialise builds (and read-modify-build updates) of one index directory
+    with a POSIX advisory lock; the kernel releases it when a process dies, so a
+    killed build never blocks the next one. Not re-entrant: pass
+    ``locked=True`` to ``build_index`` while holding it."""
+    index_dir = Path(index_dir)
+    (index_dir / VERSIONS_DIR).mkdir(parents=True, exist_ok=True)
     try:
         import fcntl
     except ImportError:  # pragma: no cover - non-POSIX
@@ -73,6 +79,17 @@ def _build_lock(index_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _remove_abandoned(out_dir: Path) -> None:
+    """Remove what killed builds left behind. Only called with the build lock
+    held, so no other build can be writing: every ``.building-*`` folder and
+    temporary ``current`` link is abandoned."""
+    for entry in (out_dir / VERSIONS_DIR).glob(f"{BUILDING_PREFIX}*"):
+        shutil.rmtree(entry, ignore_errors=True)
+    for entry in out_dir.glob(f".{CURRENT_LINK}-*"):
+        if entry.is_symlink():
+            entry.unlink(missing_ok=True)
 
 
 def _validate(parsed: Sequence[ParsedDocument]) -> tuple[list[Document], list[Clause]]:
@@ -185,8 +202,13 @@ def build_index(
     embedder: Embedder,
     cache: EmbeddingCache | None,
     progress: bool = True,
+    provenance: dict[str, dict[str, str]] | None = None,
+    locked: bool = False,
 ) -> BuildReport:
     """Build the index of ``parsed`` at ``out_dir`` and make it current.
+
+    ``provenance`` maps a doc_id to extra manifest fields (``source_path``,
+    ``catalog_hash``); ``locked`` says the caller already holds ``build_lock``.
 
     Everything is written into ``out_dir/versions/.building-<id>``; only when
     complete (manifest last) is it renamed and ``out_dir/current`` switched to
@@ -204,7 +226,8 @@ def build_index(
         raise IndexBuildError(f"{out_dir} exists and is not a directory")
     (out_dir / VERSIONS_DIR).mkdir(parents=True, exist_ok=True)
 
-    with _build_lock(out_dir):
+    with contextlib.nullcontext() if locked else build_lock(out_dir):
+        _remove_abandoned(out_dir)
         version_id = new_version_id()
         building = out_dir / VERSIONS_DIR / f"{BUILDING_PREFIX}{version_id}"
         final = out_dir / VERSIONS_DIR / version_id
@@ -237,6 +260,7 @@ def build_index(
                         source_file=d.source_file,
                         source_hash=d.source_hash,
                         clauses=clause_counts.get(d.doc_id, 0),
+                        **(provenance or {}).get(d.doc_id, {}),
                     )
                     for d in documents
                 ],

@@ -50,6 +50,10 @@ class ManifestDocument:
     source_file: str
     source_hash: str
     clauses: int
+    # where the file was read from (absolute) and a hash of its catalog entries;
+    # ingest uses both to skip unchanged files and to sync a folder
+    source_path: str = ""
+    catalog_hash: str = ""
 
 
 @dataclass

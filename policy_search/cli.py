@@ -334,7 +334,8 @@ def format_eval(result: dict[str, Any], detail: bool = False) -> str:
         if detail:
             for row in a["detail"]:
                 if row.get("ok") is False or (row["type"] == "unanswerable") == row["found"]:
-                    lines.append(f"  answer {row['id']} {row['type']:<11} found={row['found']} answer={row['answer']!r}")
+                    kind = str(row["type"]).ljust(11)
+                    lines.append(f"  answer {row['id']} {kind} found: {row['found']} answer: {row['answer']!r}")
     if detail:
         for q in result["queries"]:
             miss = "; ".join(f"{m['doc']}:{m['must_contain'][:20]}" for m in q["missing"])

@@ -212,8 +212,19 @@ def flattened_tables(draw) -> str:
     headers = draw(
         st.lists(
             st.sampled_from(
-                ["类别", "序号", "指标名称（单位）", "2030年规划", "2020年基数", "属性",
-                 "责任单位", "备注", "指标", "领域", "目标值"]  # fmt: skip
+                [
+                    "类别",
+                    "序号",
+                    "指标名称（单位）",
+                    "2030年规划",
+                    "2020年基数",
+                    "属性",
+                    "责任单位",
+                    "备注",
+                    "指标",
+                    "领域",
+                    "目标值",
+                ]  # fmt: skip
             ),
             min_size=2,
             max_size=7,
@@ -332,3 +343,63 @@ def test_dadukou_table_rows_unchanged_by_accounting():
     rows = [c for c in account.clauses if c.kind == "indicator"]
     assert len(rows) == 39 and not any(k.startswith("col") for r in rows for k in r.fields)
     assert re.search(r"^儿童与健康 1 新生儿死亡率", rows[0].text)
+
+
+# --------------------------------------------------------------------------- readers
+
+HTML_TAGS = st.sampled_from(
+    [
+        "<p>",
+        "</p>",
+        "<br>",
+        "<div>",
+        "</div>",
+        "<table>",
+        "<tr>",
+        "<td rowspan=3>",
+        "<td>",
+        "</td>",
+        "</tr>",
+        "</table>",
+        "<script>",
+        "</script>",
+        "<nav>",
+        "<!--",
+        "-->",
+        "<h2>",
+        "<meta charset='gbk'>",
+        "<pre>",
+        "&nbsp;",
+        "&#x4e00;",
+        "<li>",
+        "<td colspan=x>",
+    ]  # fmt: skip
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from([".txt", ".md", ".html", ".htm", ".docx", ".pdf"]),
+    st.one_of(
+        st.binary(max_size=600),
+        st.lists(st.one_of(HTML_TAGS, st.text(ANY_CHAR, max_size=8)), max_size=40).map(
+            lambda parts: "".join(parts).encode("utf-8")
+        ),
+        st.sampled_from([b"%PDF-1.7\n", b"PK\x03\x04" + b"\0" * 30, b"\xef\xbb\xbf", b"\xff\xfe"]),
+    ),
+)
+def test_readers_give_text_or_read_error(suffix, data):
+    """Whatever the bytes, a reader returns text or raises ReadError, nothing else."""
+    from ingest.readers import ReadResult, read_document
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"junk{suffix}"
+        path.write_bytes(data)
+        try:
+            result = read_document(path)
+        except ReadError as exc:
+            assert path.name in str(exc) and exc.reason
+            return
+        assert isinstance(result, ReadResult) and isinstance(result.text, str)
+        assert "\r" not in result.text and "\x00" not in result.text
+        check_accounting(result.text)
