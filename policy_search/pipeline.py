@@ -1,28 +1,65 @@
-"""Ingest files into an index: discover, parse, embed, write atomically."""
+"""Ingest files into an index: discover, parse, embed, write atomically.
+
+An ingest updates the current index rather than starting over:
+
+- a file whose bytes (sha256), catalog entries and path are unchanged is
+  skipped: not re-parsed, its documents and clauses reused from the index;
+- a changed file replaces that file's plans only (and a plan whose catalog id
+  is claimed by a newly parsed file is replaced by it);
+- a folder is synced: plans that came from it and whose files are gone are removed;
+- ``remove_documents`` drops plans by id.
+
+Every change builds a new index version and switches to it atomically (the
+embedding cache makes unchanged text free); nothing changed, no new version.
+Updates of one index directory are serialised by its build lock, held from
+reading the current index to switching to the new one.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index import EmbeddingCache, build_index, get_embedder
+from index import Embedder, EmbeddingCache, build_index, get_embedder
+from index.builder import build_lock
+from index.chunking import chunking_params
+from index.errors import PolicyIndexError
+from index.layout import resolve_index_dir
+from index.lexical import TOKENIZER_VERSION
+from index.manifest import Manifest, ManifestDocument
+from index.store import STORE_FILE, ClauseStore
 from ingest.model import ParsedDocument
-from ingest.pipeline import discover_files, load_catalog, parse_file
+from ingest.pipeline import Catalog, discover_files, load_catalog, parse_file
 from ingest.readers import ReadError
 
 from . import settings
 
+log = logging.getLogger(__name__)
+
+
+class UnknownDocumentError(ValueError):
+    """A document id that is not in the index."""
+
 
 @dataclass
 class IngestReport:
-    files: list[str] = field(default_factory=list)
-    documents: list[str] = field(default_factory=list)
-    clauses: int = 0
+    files: list[str] = field(default_factory=list)  # supported files found under the paths
+    documents: list[str] = field(default_factory=list)  # every document in the index afterwards
+    clauses: int = 0  # clauses in the index afterwards
     failed: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
-    build: dict[str, Any] = field(default_factory=dict)
+    build: dict[str, Any] = field(default_factory=dict)  # empty when nothing changed
+    added: list[str] = field(default_factory=list)  # new document ids
+    replaced: list[str] = field(default_factory=list)  # ids re-parsed from a changed file
+    skipped: list[str] = field(default_factory=list)  # ids of unchanged files, reused
+    removed: list[str] = field(default_factory=list)  # ids no longer in the index
+    changed: bool = False  # a new index version was built
+    version: str = ""  # the version now current
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -30,6 +67,12 @@ class IngestReport:
             "documents": self.documents,
             "clauses": self.clauses,
             "failed": self.failed,
+            "added": self.added,
+            "replaced": self.replaced,
+            "skipped": self.skipped,
+            "removed": self.removed,
+            "changed": self.changed,
+            "version": self.version,
             "seconds": round(self.seconds, 2),
             "build": self.build,
         }
@@ -68,6 +111,234 @@ def parse_paths(paths: list[Path], report: IngestReport) -> list[ParsedDocument]
     return parsed
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _catalog_hash(catalog: Catalog | None, source_file: str, name: str) -> str:
+    entries = (catalog or {}).get(source_file) or (catalog or {}).get(name) or []
+    return hashlib.sha256(json.dumps(entries, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass
+class _Current:
+    """The index as it is now: documents in order, with their manifest entries."""
+
+    parsed: list[ParsedDocument] = field(default_factory=list)
+    entries: dict[str, ManifestDocument] = field(default_factory=dict)
+    manifest: Manifest | None = None
+
+
+def _load_current(index_dir: Path) -> _Current:
+    root = resolve_index_dir(index_dir)
+    if root is None:
+        return _Current()
+    try:
+        manifest = Manifest.load(root)
+        store = ClauseStore.open(root / STORE_FILE)
+    except PolicyIndexError as exc:
+        log.warning("the current index at %s is unreadable (%s); starting a new one", index_dir, exc)
+        return _Current()
+    parsed = [ParsedDocument(document=d, clauses=store.clauses_of(d.doc_id)) for d in store.documents()]
+    return _Current(parsed, {m.doc_id: m for m in manifest.documents}, manifest)
+
+
+def _source_of(entry: ManifestDocument | None, parsed: ParsedDocument) -> tuple[str, str]:
+    """(absolute source path or "", source_file) of an indexed document."""
+    if entry is not None:
+        return entry.source_path, entry.source_file
+    return "", parsed.document.source_file
+
+
+def _needs_build(current: _Current, embedder: Embedder | None) -> bool:
+    """True when the index must be rebuilt even with the same documents
+    (none yet, another embedder, other chunking or tokenizer)."""
+    manifest = current.manifest
+    if manifest is None:
+        return True
+    return (
+        (embedder is not None and embedder.name != manifest.embedder)
+        or manifest.chunking != chunking_params()
+        or manifest.lexical.get("tokenizer_version") != TOKENIZER_VERSION
+    )
+
+
+def update_index(
+    index_dir: Path,
+    *,
+    paths: list[Path] | None = None,
+    remove: list[str] | None = None,
+    embedder_spec: str | None = None,
+    cache_path: Path | None = None,
+    progress: bool = True,
+    force: bool = False,
+) -> IngestReport:
+    """Add, replace, skip and remove plans (see the module docstring), then
+    build a new index version if anything changed. ``force`` re-parses every
+    file and rebuilds even when nothing changed."""
+    started = time.perf_counter()
+    paths = [Path(p) for p in paths or []]
+    remove = list(dict.fromkeys(remove or []))
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise FileNotFoundError("no such file or folder: " + ", ".join(missing))
+    index_dir = Path(index_dir)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise ValueError(f"{index_dir} exists and is not a directory")
+    report = IngestReport()
+    with build_lock(index_dir):
+        current = _load_current(index_dir)
+        # an explicit embedder is loaded now (to compare it with the index's);
+        # otherwise the index keeps the one it was built with
+        embedder = get_embedder(embedder_spec) if embedder_spec else None
+        existing_ids = [p.document.doc_id for p in current.parsed]
+        unknown = [d for d in remove if d not in existing_ids]
+        if unknown:
+            raise UnknownDocumentError(
+                f"no document with id {', '.join(map(repr, unknown))} in {index_dir}; "
+                "`policy-search documents` lists the ids"
+            )
+        by_source: dict[str, list[str]] = {}  # absolute path or source_file -> doc ids
+        for item in current.parsed:
+            source_path, source_file = _source_of(current.entries.get(item.document.doc_id), item)
+            by_source.setdefault(source_path or source_file, []).append(item.document.doc_id)
+
+        catalog_path = find_catalog(paths)
+        catalog = load_catalog(catalog_path) if catalog_path else None
+        new_docs: list[ParsedDocument] = []
+        provenance: dict[str, dict[str, str]] = {}
+        dropped: set[str] = set(remove)  # existing ids whose file was re-parsed or removed
+        kept_files: set[str] = set()  # absolute paths of every file seen (skipped, parsed or failed)
+        for path in discover_files(paths):
+            base = next((p for p in paths if p.is_dir() and p in path.parents), path.parent)
+            report.files.append(str(path))
+            absolute = str(path.resolve())
+            kept_files.add(absolute)
+            try:
+                source_file = path.resolve().relative_to(base.resolve()).as_posix()
+            except ValueError:
+                source_file = path.name
+            try:
+                digest = file_sha256(path)
+            except OSError as exc:
+                report.failed.append({"file": str(path), "reason": str(exc)})
+                continue
+            catalog_hash = _catalog_hash(catalog, source_file, path.name)
+            previous = by_source.get(absolute) or by_source.get(source_file) or []
+            entries = [current.entries.get(d) for d in previous]
+            if (
+                previous
+                and not force
+                and all(
+                    e is not None
+                    and e.source_hash == digest
+                    and e.catalog_hash == catalog_hash
+                    and e.source_path == absolute
+                    and e.source_file == source_file
+                    for e in entries
+                )
+            ):
+                report.skipped.extend(previous)
+                continue
+            try:
+                docs = parse_file(path, catalog, base_dir=base)
+            except (ReadError, UnicodeError, ValueError, OSError) as exc:
+                report.failed.append({"file": str(path), "reason": str(exc)})
+                continue  # the plans already indexed from it stay
+            if not docs:
+                report.failed.append({"file": str(path), "reason": "no plan structure found"})
+                continue
+            dropped.update(previous)
+            for doc in docs:
+                provenance[doc.document.doc_id] = {"source_path": absolute, "catalog_hash": catalog_hash}
+            new_docs.extend(docs)
+
+        if paths and not new_docs and not report.skipped and not remove:
+            if not report.failed or not current.parsed:
+                raise ValueError("no plan documents found in " + ", ".join(str(p) for p in paths))
+
+        seen: dict[str, str] = {}
+        for doc in new_docs:
+            if doc.document.doc_id in seen:
+                raise ValueError(
+                    f"two documents share the id {doc.document.doc_id!r} "
+                    f"({seen[doc.document.doc_id]} and {doc.document.source_file}); give them distinct catalog ids"
+                )
+            seen[doc.document.doc_id] = doc.document.source_file
+
+        # a synced folder: plans that came from it and whose files are gone
+        folders = [p.resolve() for p in paths if p.is_dir()]
+        folder_names = {
+            Path(f).relative_to(folder).as_posix()
+            for folder in folders
+            for f in kept_files
+            if Path(f).is_relative_to(folder)
+        }
+        for item in current.parsed:
+            doc_id = item.document.doc_id
+            source_path, source_file = _source_of(current.entries.get(doc_id), item)
+            if source_path:
+                inside = any(Path(source_path).is_relative_to(f) for f in folders)
+                if inside and source_path not in kept_files:
+                    dropped.add(doc_id)
+            elif folders and doc_id not in dropped and doc_id not in report.skipped:
+                # indexed before sources were recorded: gone unless a file of the folder has its name
+                if source_file not in folder_names:
+                    dropped.add(doc_id)
+
+        # new documents take the place of the ones they replace; the rest follow
+        new_by_id = {d.document.doc_id: d for d in new_docs}
+        final: list[ParsedDocument] = []
+        placed: set[str] = set()
+        for item in current.parsed:
+            doc_id = item.document.doc_id
+            if doc_id in new_by_id:
+                final.append(new_by_id[doc_id])
+                placed.add(doc_id)
+            elif doc_id not in dropped:
+                final.append(item)
+                entry = current.entries.get(doc_id)
+                if entry is not None and (entry.source_path or entry.catalog_hash):
+                    provenance[doc_id] = {"source_path": entry.source_path, "catalog_hash": entry.catalog_hash}
+        final.extend(d for d in new_docs if d.document.doc_id not in placed)
+
+        final_ids = [p.document.doc_id for p in final]
+        report.added = [d for d in new_by_id if d not in existing_ids]
+        report.replaced = [d for d in new_by_id if d in existing_ids]
+        report.removed = [d for d in existing_ids if d not in set(final_ids)]
+        report.documents = final_ids
+        report.clauses = sum(len(p.clauses) for p in final)
+        if not final:
+            raise ValueError(
+                f"this would leave {index_dir} with no documents; delete the folder instead "
+                "or ingest other plans first"
+            )
+        if force or report.added or report.replaced or report.removed or _needs_build(current, embedder):
+            if embedder is None:
+                spec = current.manifest.embedder if current.manifest else settings.get("embedder")
+                embedder = get_embedder(spec)
+            cache = EmbeddingCache(cache_path or settings.get_path("cache"), embedder.name)
+            try:
+                build = build_index(
+                    final, index_dir, embedder=embedder, cache=cache, progress=progress,
+                    provenance=provenance, locked=True,
+                )
+            finally:
+                cache.close()
+            report.changed = True
+            report.build = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(build).items()}
+            report.version = build.version_dir.name
+        else:
+            root = resolve_index_dir(index_dir)
+            report.version = root.name if root is not None else ""
+    report.seconds = time.perf_counter() - started
+    return report
+
+
 def ingest_paths(
     paths: list[Path],
     index_dir: Path,
@@ -75,28 +346,32 @@ def ingest_paths(
     embedder_spec: str | None = None,
     cache_path: Path | None = None,
     progress: bool = True,
+    force: bool = False,
 ) -> IngestReport:
-    """Build the index at ``index_dir`` from the plans under ``paths``.
+    """Add or update the plans under ``paths`` in the index at ``index_dir``
+    (a folder is synced: its plans whose files are gone are removed).
 
     The previous index stays in place until the new one is complete."""
-    started = time.perf_counter()
-    report = IngestReport()
-    parsed = parse_paths(paths, report)
-    if not parsed:
-        raise ValueError("no plan documents found in " + ", ".join(str(p) for p in paths))
-    seen: dict[str, str] = {}
-    for doc in parsed:
-        if doc.document.doc_id in seen:
-            raise ValueError(
-                f"two documents share the id {doc.document.doc_id!r} "
-                f"({seen[doc.document.doc_id]} and {doc.document.source_file}); give them distinct catalog ids"
-            )
-        seen[doc.document.doc_id] = doc.document.source_file
-    embedder = get_embedder(embedder_spec or settings.get("embedder"))
-    cache = EmbeddingCache(cache_path or settings.get_path("cache"), embedder.name)
-    build = build_index(parsed, index_dir, embedder=embedder, cache=cache, progress=progress)
-    report.documents = [d.document.doc_id for d in parsed]
-    report.clauses = sum(len(d.clauses) for d in parsed)
-    report.build = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(build).items()}
-    report.seconds = time.perf_counter() - started
-    return report
+    if not paths:
+        raise ValueError("nothing to ingest: give files or folders")
+    return update_index(
+        index_dir, paths=list(paths), embedder_spec=embedder_spec, cache_path=cache_path,
+        progress=progress, force=force,
+    )
+
+
+def remove_documents(
+    doc_ids: list[str],
+    index_dir: Path,
+    *,
+    embedder_spec: str | None = None,
+    cache_path: Path | None = None,
+    progress: bool = False,
+) -> IngestReport:
+    """Remove plans by id and rebuild; an unknown id raises UnknownDocumentError."""
+    if not doc_ids:
+        raise ValueError("no document id given")
+    return update_index(
+        index_dir, remove=list(doc_ids), embedder_spec=embedder_spec, cache_path=cache_path,
+        progress=progress,
+    )

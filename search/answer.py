@@ -113,7 +113,7 @@ class Answerer:
     def _candidates(self, analysis: QueryAnalysis, hits: list[Hit], doc_id: str) -> list[tuple[float, Target]]:
         """Targets of one plan that could answer the question, best first:
         those of its best clauses, and those whose indicator the question names."""
-        rank_of = {}
+        rank_of: dict[str, int] = {}
         for hit in (h for h in hits if h.doc_id == doc_id):
             rank_of.setdefault(hit.clause_id, len(rank_of))
         pool: dict[int, tuple[Target, float]] = {}

@@ -23,6 +23,7 @@ back ``b``.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -161,7 +162,7 @@ _MERGE_EQUAL_AT_MOST = 1  # an equal run this short between two edits is folded 
 
 
 def _tidy(
-    opcodes: list[tuple[str, int, int, int, int]], fa: str, fb: str
+    opcodes: Sequence[tuple[str, int, int, int, int]], fa: str, fb: str
 ) -> list[tuple[bool, int, int, int, int]]:
     """Make the raw opcodes readable (folded coordinates in, folded coordinates out).
 

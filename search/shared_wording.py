@@ -312,7 +312,7 @@ def _medoid(engine: SimilarityEngine, rows: list[int]) -> int:
     if len(rows) <= 2:
         return rows[0]
     if len(rows) <= MEDOID_EXACT_MAX:
-        totals = [0.0] * len(rows)
+        totals: Any = [0.0] * len(rows)
         for a in range(len(rows)):
             for b in range(a + 1, len(rows)):
                 s = folded_similarity(engine.folded[rows[a]], engine.folded[rows[b]])

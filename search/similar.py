@@ -213,7 +213,7 @@ class _LSHIndex:
     """MinHash LSH over integer keys; datasketch when available."""
 
     def __init__(self, sigs: np.ndarray, threshold: float = LSH_THRESHOLD) -> None:
-        self._lean = None
+        self._lean: Any = None
         try:
             from datasketch import LeanMinHash, MinHashLSH
         except ImportError:  # pragma: no cover - exercised only without datasketch
