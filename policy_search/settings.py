@@ -27,6 +27,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_query_chars", "POLICY_SEARCH_MAX_QUERY_CHARS", "500", "Longest query or question accepted (characters)."),
     Setting("max_top_k", "POLICY_SEARCH_MAX_TOP_K", "100", "Largest top_k accepted."),
     Setting("cors_origins", "POLICY_SEARCH_CORS_ORIGINS", "", "Comma-separated origins allowed by CORS (empty: same origin only)."),
+    Setting("max_body_bytes", "POLICY_SEARCH_MAX_BODY_BYTES", "65536", "Largest HTTP request body accepted (bytes); larger ones get 413."),
+    Setting("api_key", "POLICY_SEARCH_API_KEY", "", "Key for the HTTP write endpoints (POST /v1/ingest, DELETE /v1/documents/{id}, POST /v1/reload), sent as `X-API-Key`; empty: those endpoints answer 403."),
+    Setting("reload_seconds", "POLICY_SEARCH_RELOAD_SECONDS", "1", "How often a running server checks the index for a new version to load without a restart (seconds; 0: never)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -40,6 +43,14 @@ def get(name: str) -> str:
 
 def get_path(name: str) -> Path:
     return Path(os.path.expanduser(get(name)))
+
+
+def get_float(name: str) -> float:
+    value = get(name)
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ValueError(f"{_BY_NAME[name].env}={value!r} is not a number") from exc
 
 
 def get_int(name: str) -> int:

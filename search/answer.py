@@ -259,12 +259,25 @@ def _specific_indicator(analysis: QueryAnalysis) -> str | None:
     return max(names, key=len) if names else None
 
 
+_ITEM_NUMBER = re.compile(r"^\s*[0-9０-９]+\s*[.．、]\s*")
+
+
 def _best_sentence(answerer: Answerer, analysis: QueryAnalysis, text: str) -> str:
-    sentences = split_sentences(text)
+    """The sentence of a clause that answers best. A measure's short lead
+    sentence (有效控制儿童近视。) names the topic; the answer is in the body, so
+    the lead is chosen only when no body sentence covers more."""
+    sentences = [s.strip() for s in split_sentences(_ITEM_NUMBER.sub("", text, count=1))]
+    sentences = [s for s in sentences if s]
     if len(sentences) <= 1:
-        return text.strip()
-    scored = [(answerer.coverage(analysis, s), -i, s) for i, s in enumerate(sentences)]
-    return max(scored)[2].strip()
+        return sentences[0] if sentences else text.strip()
+    lead_is_heading = len(sentences[0]) <= 16
+    scored = []
+    for i, sentence in enumerate(sentences):
+        score = answerer.coverage(analysis, sentence)
+        if i == 0 and lead_is_heading:
+            score -= 0.5
+        scored.append((score, -i, sentence))
+    return max(scored)[2]
 
 
 def _phrase(target: Target) -> str:

@@ -1,0 +1,130 @@
+"""Write endpoints: ingest from the corpus folder, remove a plan, reload.
+
+They need the API key from settings (``POLICY_SEARCH_API_KEY``) in the
+``X-API-Key`` header; with no key configured they answer 403 and say how to
+enable them. Ingest reads only files inside the corpus folder: a path is
+resolved against it and refused if it leads outside (``..``, absolute paths,
+symlinks out). Each write rebuilds the index atomically and the server then
+serves the new version.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Header, Path as PathParam, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from policy_search import settings
+from search.errors import BadRequest, NotFound, PolicySearchError
+
+from .holder import ServiceHolder
+
+
+class Forbidden(PolicySearchError):
+    status = 403
+
+
+class Unauthorized(PolicySearchError):
+    status = 401
+
+
+class Conflict(PolicySearchError):
+    status = 409
+
+
+class IngestRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str | None = Field(
+        None,
+        max_length=500,
+        description="A file or folder inside the corpus folder, relative to it; omitted: sync the whole corpus folder",
+    )
+    force: bool = Field(False, description="Re-parse every file and rebuild even if nothing changed")
+
+
+def require_api_key(x_api_key: str | None = Header(None, alias="X-API-Key", max_length=500)) -> None:
+    expected = settings.get("api_key")
+    if not expected:
+        raise Forbidden(
+            "write endpoints are disabled on this server; set POLICY_SEARCH_API_KEY when starting it "
+            "and send that key in the X-API-Key header"
+        )
+    if not x_api_key or not secrets.compare_digest(x_api_key.encode(), expected.encode()):
+        raise Unauthorized("missing or wrong API key: send the server's key in the X-API-Key header")
+
+
+router = APIRouter(tags=["admin"], dependencies=[Depends(require_api_key)])
+
+
+def _holder(request: Request) -> ServiceHolder:
+    holder: ServiceHolder = request.app.state.holder
+    if holder.index_dir is None:
+        raise Conflict("this server serves a fixed search service, not an index directory; writes are not possible")
+    return holder
+
+
+def corpus_path(relative: str | None) -> Path:
+    """``relative`` resolved inside the corpus folder; BadRequest if it leads out."""
+    corpus = settings.get_path("corpus").resolve()
+    if not relative:
+        target = corpus
+    else:
+        if "\x00" in relative or Path(relative).is_absolute() or relative.startswith(("/", "\\", "~")):
+            raise BadRequest("path must be relative to the corpus folder, e.g. zigong-children-2021-2030.txt")
+        target = (corpus / relative).resolve()
+        if not target.is_relative_to(corpus):
+            raise BadRequest("path must stay inside the corpus folder")
+    if not target.exists():
+        raise NotFound(f"no file or folder {relative or '.'!r} in the corpus folder")
+    return target
+
+
+def _after_write(holder: ServiceHolder, report: Any) -> dict[str, Any]:
+    data = report.to_dict()
+    data["server"] = holder.reload_now()
+    return data
+
+
+@router.post("/v1/ingest")
+def ingest(body: IngestRequest, request: Request) -> dict[str, Any]:
+    """Add or update plans from the corpus folder (a folder is synced); the server then serves the new index."""
+    from policy_search.pipeline import ingest_paths
+
+    holder = _holder(request)
+    target = corpus_path(body.path)
+    assert holder.index_dir is not None
+    try:
+        report = ingest_paths([target], holder.index_dir, force=body.force, progress=False)
+    except (ValueError, FileNotFoundError) as exc:
+        raise BadRequest(str(exc)) from None
+    return _after_write(holder, report)
+
+
+@router.delete("/v1/documents/{doc_id}")
+def remove_document(
+    request: Request,
+    doc_id: str = PathParam(..., max_length=100, pattern=r"^[A-Za-z0-9_\-]+$"),
+) -> dict[str, Any]:
+    """Remove one plan from the index; the server then serves the new index."""
+    from policy_search.pipeline import UnknownDocumentError, remove_documents
+
+    holder = _holder(request)
+    assert holder.index_dir is not None
+    try:
+        report = remove_documents([doc_id], holder.index_dir)
+    except UnknownDocumentError:
+        raise NotFound(f"no document with id {doc_id!r}; GET /v1/documents lists the ids") from None
+    except ValueError as exc:
+        raise Conflict(str(exc)) from None
+    return _after_write(holder, report)
+
+
+@router.post("/v1/reload")
+def reload(request: Request) -> dict[str, Any]:
+    """Serve the index's current version now (normally picked up within a second by itself)."""
+    holder: ServiceHolder = request.app.state.holder
+    return holder.reload_now()
