@@ -14,7 +14,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Path as PathParam, Request
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from policy_search import settings

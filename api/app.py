@@ -1,5 +1,6 @@
-"""FastAPI app: thin. Builds the service once at start-up, maps domain errors
-to one JSON error shape, and serves the web page."""
+"""FastAPI app: thin. Opens the service at start-up (and the index's next
+versions as they are built: see ``api.holder``), maps domain errors to one JSON
+error shape, limits request bodies, and serves the web page."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from policy_search import settings
 from search.errors import IndexUnavailable, PolicySearchError
 from search.service import Filters, SearchService
 
+from .holder import ServiceHolder
+from .limits import BodyLimitMiddleware
 from .schemas import AskRequest, SearchRequest, SimilarRequest
 
 log = logging.getLogger("policy_search.api")
@@ -36,16 +39,20 @@ def create_app(
     index_dir: Path | None = None,
     service_factory: Callable[[], SearchService] | None = None,
 ) -> FastAPI:
-    """The app for one index. The service is opened at start-up, not import."""
+    """The app for one index. The service is opened at start-up, not import.
 
-    def _open() -> SearchService:
-        if service_factory is not None:
-            return service_factory()
-        return SearchService.open(index_dir or settings.get_path("index"))
+    Over an index directory a new version (a rebuild) is picked up without a
+    restart; a ``service_factory`` gives a fixed service (no reload).
+    """
+    holder = ServiceHolder(
+        None if service_factory is not None and index_dir is None else (index_dir or settings.get_path("index")),
+        factory=service_factory,
+        interval=settings.get_float("reload_seconds"),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.service = _open()
+        holder.start()
         yield
 
     app = FastAPI(
@@ -54,9 +61,11 @@ def create_app(
         description="Semantic search and Q&A over Chinese policy plans, with exact clause citations.",
         lifespan=lifespan,
     )
+    app.state.holder = holder
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.get_int("max_body_bytes"))
     origins = [o.strip() for o in settings.get("cors_origins").split(",") if o.strip()]
     if origins:
-        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"], allow_headers=["*"])
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST", "DELETE"], allow_headers=["*"])
 
     @app.exception_handler(PolicySearchError)
     async def _domain_error(_: Request, exc: PolicySearchError) -> JSONResponse:
@@ -79,7 +88,8 @@ def create_app(
         return error_response(exc.status_code, str(exc.detail))
 
     def service(request: Request) -> SearchService:
-        svc: SearchService = request.app.state.service
+        """The service for this request: fetched once, kept to the end."""
+        svc: SearchService = request.app.state.holder.get()
         return svc
 
     @app.get("/healthz", tags=["meta"])
@@ -90,6 +100,7 @@ def create_app(
             "documents": len(svc.documents),
             "clauses": len(svc.clauses),
             "embedder": svc.reader.manifest.embedder,
+            "index_version": svc.reader.path.name,
         }
 
     @app.post("/v1/search", tags=["search"])
@@ -160,6 +171,8 @@ def create_app(
     def clause(clause_id: str, request: Request, context: int = Query(3, ge=0, le=50)) -> dict[str, Any]:
         return service(request).get_clause(clause_id, context)
 
+    from .admin import router as admin_router
+    app.include_router(admin_router)
     from .web import router as web_router
     app.include_router(web_router)
     return app

@@ -7,25 +7,26 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 
-def rank_positions(scores: np.ndarray, rows: np.ndarray) -> dict[int, int]:
-    """Rank (0 = best) of each row by descending score, ties broken by row id."""
-    order = np.lexsort((rows, -scores[rows]))
-    return {int(rows[i]): rank for rank, i in enumerate(order)}
+def ranked_rows(scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``rows`` ordered best first by score, ties broken by the lower row."""
+    return rows[np.lexsort((rows, -scores[rows]))]
 
 
-def rrf(rankings: Sequence[dict[int, int]], k: int = 60, weights: Sequence[float] | None = None) -> dict[int, float]:
-    """Reciprocal rank fusion: sum of w / (k + rank + 1) over the rankings."""
-    fused: dict[int, float] = {}
-    for i, ranking in enumerate(rankings):
+def rrf(rankings: Sequence[np.ndarray], n: int, k: int = 60, weights: Sequence[float] | None = None) -> np.ndarray:
+    """Reciprocal rank fusion over rankings (arrays of rows, best first):
+    a dense array of length ``n`` with sum of w / (k + rank + 1) per row."""
+    fused = np.zeros(n, dtype=np.float64)
+    for i, order in enumerate(rankings):
         w = weights[i] if weights else 1.0
-        for row, rank in ranking.items():
-            fused[row] = fused.get(row, 0.0) + w / (k + rank + 1)
+        fused[order] += w / (k + np.arange(1, len(order) + 1, dtype=np.float64))
     return fused
 
 
-def top_rows(scores: dict[int, float], n: int) -> list[int]:
-    """The n best rows by score, deterministic on ties (lower row first)."""
-    return [row for row, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+def top_rows(scores: np.ndarray, n: int) -> list[int]:
+    """The n best rows with a positive score, deterministic on ties (lower row first)."""
+    rows = np.flatnonzero(scores > 0)
+    order = np.lexsort((rows, -scores[rows]))[:n]
+    return [int(r) for r in rows[order]]
 
 
 def spread_across_groups(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from index.textnorm import fold
@@ -69,6 +70,7 @@ class Hit:
         return data
 
 
+@lru_cache(maxsize=16384)
 def char_folded(text: str) -> str:
     """Fold character by character so offsets in the result match ``text``."""
     out = []

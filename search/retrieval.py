@@ -17,7 +17,7 @@ from index.lexical import tokenize
 from index.textnorm import fold
 from ingest.model import Clause
 
-from .fusion import rank_positions, rrf, spread_across_groups, top_rows
+from .fusion import ranked_rows, rrf, spread_across_groups, top_rows
 from .query import QueryAnalysis
 
 # Lexical field weights: clause text counts most; headings and titles help
@@ -119,13 +119,13 @@ class HybridRetriever:
             lex_all = self.reader.lexical.scores(tokens, FIELD_WEIGHTS)
         rankings = []
         if dense_all is not None:
-            rankings.append(rank_positions(dense_all, allowed_rows))
+            rankings.append(ranked_rows(dense_all, allowed_rows))
         if lex_all is not None and float(lex_all[allowed_rows].max(initial=0.0)) > 0:
             lex_rows = allowed_rows[lex_all[allowed_rows] > 0]
-            rankings.append(rank_positions(lex_all, lex_rows))
+            rankings.append(ranked_rows(lex_all, lex_rows))
         if not rankings:
             return []
-        fused = rrf(rankings)
+        fused = rrf(rankings, self._n)
         pool_rows = top_rows(fused, max(self.pool, top_k))
         candidates = self._rerank(analysis, tokens, pool_rows, fused, dense_all, lex_all, allowed_rows, disabled)
         ranked = [(c.row, c.score) for c in candidates]
@@ -145,13 +145,13 @@ class HybridRetriever:
         analysis: QueryAnalysis,
         tokens: list[str],
         rows: list[int],
-        fused: dict[int, float],
+        fused: np.ndarray,
         dense_all: np.ndarray | None,
         lex_all: np.ndarray | None,
         allowed_rows: np.ndarray,
         disabled: frozenset[str],
     ) -> list[Candidate]:
-        w = self.weights
+        weights = {k: v for k, v in self.weights.to_dict().items() if k not in disabled}
         terms = [t for t in dict.fromkeys(_folded_compact(t) for t in tokens) if t]
         idf = {t: self._idf(t) for t in terms}
         idf_total = sum(idf.values()) or 1.0
@@ -165,7 +165,7 @@ class HybridRetriever:
         out: list[Candidate] = []
         for row in rows:
             text = self._text_folded[row]
-            f: dict[str, float] = {"rrf": fused.get(row, 0.0)}
+            f: dict[str, float] = {"rrf": float(fused[row])}
             f["dense"] = (float(dense_all[row]) - dense_mu) / dense_sd if dense_all is not None else 0.0
             f["lexical"] = float(lex_all[row]) / lex_max if lex_all is not None and lex_max > 0 else 0.0
             f["coverage"] = sum(idf[t] for t in terms if t in text) / idf_total if terms else 0.0
@@ -178,7 +178,7 @@ class HybridRetriever:
             if "rerank" in disabled:
                 score = f["rrf"]
             else:
-                score = sum(getattr(w, name) * value for name, value in f.items() if name not in disabled)
+                score = sum(weights[name] * value for name, value in f.items() if name in weights)
             out.append(Candidate(row=row, score=score, features=f))
         out.sort(key=lambda c: (-c.score, c.row))
         return out

@@ -467,7 +467,7 @@ class SimilarityEngine:
             norm = float(np.linalg.norm(q))
             if norm > 0:
                 q = q / norm
-            cos = self.vectors @ q
+            cos = np.einsum("ij,j->i", self.vectors, q)  # not BLAS: see index/vectors.py
             masked = np.where(mask, cos, -np.inf)
             k = min(max(DENSE_CANDIDATES, top_k), int(mask.sum()))
             top = np.argpartition(-masked, k - 1)[:k]

@@ -347,6 +347,27 @@ def test_pdf_with_scanned_pages_is_reported(tmp_path):
     assert "no text layer" in result.warnings[0]
 
 
+def test_pdf_letter_spaced_text_has_no_spurious_spaces(tmp_path):
+    """Justified Chinese spreads its glyphs: no space between them, but the
+    PDF's own space characters stay."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont(_CJK_FONT))
+    path = tmp_path / "spaced.pdf"
+    c = canvas.Canvas(str(path))
+    text = c.beginText(72, 750)
+    text.setFont(_CJK_FONT, 12)
+    text.setCharSpace(4)
+    text.textLine("（一）儿童与健康 Health 2030年")
+    text.setCharSpace(0)
+    text.textLine("第三章 发展领域")
+    c.drawText(text)
+    c.save()
+    assert read_text(path).split("\n") == ["（一）儿童与健康 Health 2030年", "第三章 发展领域"]
+
+
 def test_pdf_without_any_text_layer_raises(tmp_path):
     from reportlab.pdfgen import canvas
 

@@ -227,7 +227,7 @@ def _table_rows(tbl: Any, numbering: _Numbering) -> list[list[list[str]]]:
     for tr in tbl.iter(f"{W}tr"):
         if tr.getparent() is not tbl and tr.getparent().tag != f"{W}sdtContent":
             continue
-        cells = []
+        cells: list[list[str]] = []
         for tc in tr.iter(f"{W}tc"):
             if tc.getparent() is not tr and tc.getparent().tag != f"{W}sdtContent":
                 continue

@@ -193,7 +193,7 @@ def _int(value: str | None, default: int) -> int:
 
 def html_lines(text: str) -> list[str]:
     """The lines of an HTML document (see the module docstring)."""
-    import lxml.html
+    import lxml.html  # type: ignore[import-untyped]
 
     text = _XML_DECL.sub("", text, count=1)
     if not text.strip():

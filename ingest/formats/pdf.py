@@ -14,6 +14,8 @@ as it does for broken ``.txt`` lines.  Pages are separated by a blank line.
 
 A page without a text layer (a scanned image, or a blank page) is reported in the warnings;
 when no page has text the file raises :class:`ReadError` (it needs OCR).
+Spaces are the PDF's own space characters, or gaps of a full character or
+more: letter-spaced (justified) Chinese gives no spaces between its glyphs.
 Glyphs the PDF gives no Unicode for (``(cid:123)``) are dropped and reported.
 """
 
@@ -26,6 +28,11 @@ from typing import Any
 from ingest.readers import ReadError, ReadResult, read_bytes, register_reader
 
 _CID = re.compile(r"\(cid:\d+\)")
+# Spaces: the PDF's own space characters are kept; a gap between two glyphs
+# only counts as a space when it is a full character wide.  Justified or
+# letter-spaced Chinese has gaps of a fraction of a character between every
+# glyph, which pdfplumber's default (3 points) would turn into "儿 童 与 健 康".
+_TEXT_OPTIONS: dict[str, Any] = {"keep_blank_chars": True, "x_tolerance_ratio": 1.0}
 
 
 def _starts_block(text: str) -> bool:
@@ -152,7 +159,7 @@ def read_pdf(path: Path) -> ReadResult:
             count = len(pdf.pages)
             for number, page in enumerate(pdf.pages, start=1):
                 lines, starts_flush, ends_full = page_lines(
-                    page.extract_text_lines(strip=True, return_chars=False)
+                    page.extract_text_lines(strip=True, return_chars=False, **_TEXT_OPTIONS)
                 )
                 cids = sum(len(_CID.findall(t)) for t in lines)
                 if cids:

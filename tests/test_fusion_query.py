@@ -1,0 +1,75 @@
+"""Unit tests for pure logic: fusion, spreading, query analysis, citations, metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ingest.model import Clause, Document, Jurisdiction
+from search.evaluate import EvalQuery, score_query
+from search.fusion import ranked_rows, rrf, spread_across_groups, top_rows
+from search.hits import citation, highlight_spans
+from search.query import QueryAnalyzer, jurisdiction_aliases
+
+
+def _doc(doc_id: str, name: str, parent: str | None = None, province: str | None = None) -> Document:
+    return Document(doc_id, f"{name}儿童发展规划（2021—2030年）", "儿童", Jurisdiction(name, "市辖区", province, parent),
+                    (2021, 2030), "正式", None, None, f"{doc_id}.txt", "0" * 64)
+
+
+def test_ranked_rows_breaks_ties_on_row():
+    scores = np.array([0.5, 0.9, 0.9, 0.1])
+    assert ranked_rows(scores, np.array([0, 1, 2, 3])).tolist() == [1, 2, 0, 3]
+
+
+def test_rrf_and_top_rows():
+    fused = rrf([np.array([2, 0, 1]), np.array([0, 2])], n=4, k=60)
+    assert fused[3] == 0
+    assert fused[0] == fused[2] > fused[1]
+    assert top_rows(fused, 2) == [0, 2]  # tie broken by the lower row
+
+
+def test_spread_puts_each_group_in_the_top():
+    ranked = [(0, 1.0), (1, 0.99), (2, 0.98), (3, 0.97), (4, 0.7)]
+    groups = {0: "a", 1: "a", 2: "a", 3: "a", 4: "b"}
+    out = spread_across_groups(ranked, groups.__getitem__, top_k=3, min_relative=0.6, per_group_cap=3)
+    assert [r for r, _ in out[:3]] == [0, 1, 4]
+    assert sorted(r for r, _ in out) == [0, 1, 2, 3, 4]  # nothing lost
+
+
+def test_jurisdiction_aliases():
+    aliases = jurisdiction_aliases(_doc("x", "攀枝花市西区", parent="攀枝花市", province="四川省"))
+    assert "攀枝花市西区" in aliases and "西区" in aliases and "攀枝花西区" in aliases
+    assert "西" not in aliases
+    assert "大渡口" in jurisdiction_aliases(_doc("d", "大渡口区", parent="重庆市"))
+
+
+def test_query_analysis():
+    analyzer = QueryAnalyzer([_doc("d", "大渡口区", parent="重庆市"), _doc("s", "石拐区", parent="包头市")], ["婴儿死亡率"])
+    a = analyzer.analyze("大渡口区婴儿死亡率到2030年要控制在多少？")
+    assert a.jurisdictions == ["大渡口区"] and a.intent == "target"
+    assert a.years == [2030] and a.indicators == ["婴儿死亡率"]
+    a = analyzer.analyze("各地对孩子溺水有什么规定")
+    assert a.intent == "compare" and "儿童" in a.expansions
+    a = analyzer.analyze("防止未成年人抽烟的表述")
+    assert a.intent == "precedent" and "吸烟" in a.expansions
+    assert analyzer.analyze("成都市的婴儿死亡率").unknown_jurisdiction == "成都市"
+    assert analyzer.analyze("社区儿童之家").unknown_jurisdiction is None
+    assert analyzer.resolve_jurisdiction("大渡口") == ["大渡口区"]
+    assert analyzer.resolve_jurisdiction("北京") == []
+
+
+def test_citation_and_highlights():
+    doc = _doc("d", "大渡口区", parent="重庆市")
+    clause = Clause("d-1", "d", ["一、总体思路", "（三）主要目标。", "专栏一 2021—2030年大渡口区儿童发展主要指标"], "2",
+                    "indicator", "婴儿死亡率（‰） ＜2.3", 1, 1, 0, "d.txt")
+    assert citation(doc, clause) == "《大渡口区儿童发展规划（2021—2030年）》一、总体思路（三）主要目标 专栏一 第2项"
+    spans = highlight_spans("５岁以下儿童死亡率", ["5岁"])
+    assert [(h.start, h.end, h.text) for h in spans] == [(0, 2, "５岁")]
+
+
+def test_score_query_metrics():
+    q = EvalQuery("q", "compare", "x", {}, [{"doc": "a", "must_contain": "甲 乙"}, {"doc": "b", "must_contain": "丙"}])
+    hits = [{"doc_id": "c", "text": "甲乙"}, {"doc_id": "a", "text": "…甲乙…"}, {"doc_id": "b", "text": "丙"}]
+    s = score_query(q, hits)
+    assert s.mrr == 0.5 and s.recall[1] == 0.0 and s.recall[5] == 1.0
+    assert 0 < s.ndcg < 1
