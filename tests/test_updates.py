@@ -137,11 +137,15 @@ def _lock_is_free(idx: Path) -> bool:
         return True
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_sigkill_mid_ingest_leaves_previous_index(tmp_path, index_dir, seed):
-    """Seeds 1-2 embed with an empty cache (the kill lands while embedding);
-    3-4 with a warm one (the whole run takes seconds, so the kill lands
-    anywhere: start-up, parsing, writing the version, switching)."""
+@pytest.mark.parametrize(
+    ("seed", "cold", "window"),
+    [(1, True, (1.0, 7.0)), (2, True, (1.0, 7.0)), (3, False, (1.2, 2.2)), (4, False, (1.8, 2.8)), (5, False, (2.4, 3.4))],
+)
+def test_sigkill_mid_ingest_leaves_previous_index(tmp_path, index_dir, seed, cold, window):
+    """SIGKILL `policy-search ingest` after a random delay. With an empty cache
+    (cold) the kill lands while embedding; with a warm one the run takes a few
+    seconds, and the later windows land in writing the version or switching,
+    or after the run finished."""
     from policy_search.pipeline import ingest_paths
     from search.service import SearchService
 
@@ -154,9 +158,9 @@ def test_sigkill_mid_ingest_leaves_previous_index(tmp_path, index_dir, seed):
     version_before = _version(idx)
 
     append_clause(corpus / DADUKOU, f"第{seed}次修订：建设儿童独角兽乐园安全巡查制度。")
-    kill_cache = tmp_path / "empty.sqlite" if seed <= 2 else cache
+    kill_cache = tmp_path / "empty.sqlite" if cold else cache
     env = {**os.environ, "POLICY_SEARCH_CACHE": str(kill_cache)}
-    delay = rng.uniform(1.0, 7.0)
+    delay = rng.uniform(*window)
     proc = subprocess.Popen(
         [sys.executable, "-m", "policy_search.cli", "--index", str(idx), "ingest", "-q", str(corpus)],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -166,6 +170,8 @@ def test_sigkill_mid_ingest_leaves_previous_index(tmp_path, index_dir, seed):
     except subprocess.TimeoutExpired:
         proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
+    print(f"seed {seed}: delay {delay:.1f}s, exit {proc.returncode}, switched {_version(idx) != version_before}, "
+          f"left {[p.name for p in (idx / VERSIONS_DIR).iterdir()]}")
 
     # the index opens, whole: the previous version, or the new one if the run finished
     after = _counts(idx)
