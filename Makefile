@@ -33,6 +33,7 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check ingest index search api policy_search tests bench scripts
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -33,10 +33,10 @@ from .layout import (
     remove_old_versions,
     switch_current,
 )
-from .lexical import FIELDS, TOKENIZER_VERSION, LexicalIndex
+from .lexical import FIELDS, TOKENIZER_VERSION, LexicalIndex, clause_fields
 from .manifest import Manifest, ManifestDocument
 from .store import STORE_FILE, ClauseStore
-from .vectors import VectorIndex
+from .stores import StoreSpec, build_store, release_store
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +195,35 @@ def _embed_passages(
     return passage_vectors, hits, len(missing), embed_seconds
 
 
+def _discard_store(vector_store: object, spec: StoreSpec) -> None:
+    """Drop the collections of a failed build on a Milvus outside the index
+    directory (an in-index Lite database goes with the directory)."""
+    drop = getattr(vector_store, "drop", None)
+    if drop is None or not spec.uri:
+        return
+    try:
+        drop()
+    except Exception as exc:  # the build error matters more
+        log.warning("could not drop the Milvus collections of a failed build: %s", exc)
+
+
+def _drop_old_collections(out_dir: Path, keep: Path) -> None:
+    """Drop the Milvus collections of the versions about to be removed (only
+    those outside the index directory: an in-index Lite database is removed
+    with its version)."""
+    from .stores.milvus import drop_collections
+
+    for entry in (out_dir / VERSIONS_DIR).iterdir():
+        if entry.resolve() == keep.resolve() or entry.name.startswith(BUILDING_PREFIX):
+            continue
+        try:
+            config = Manifest.load(entry).store
+            if config.get("backend") == "milvus" and config.get("uri"):
+                drop_collections(config, entry)
+        except Exception as exc:  # old versions are best effort
+            log.warning("could not drop the Milvus collections of %s: %s", entry.name, exc)
+
+
 def build_index(
     parsed: list[ParsedDocument],
     out_dir: Path,
@@ -204,11 +233,18 @@ def build_index(
     progress: bool = True,
     provenance: dict[str, dict[str, str]] | None = None,
     locked: bool = False,
+    store: str = "faiss",
+    faiss_index: str = "auto",
+    faiss_mmap: bool = False,
 ) -> BuildReport:
     """Build the index of ``parsed`` at ``out_dir`` and make it current.
 
     ``provenance`` maps a doc_id to extra manifest fields (``source_path``,
     ``catalog_hash``); ``locked`` says the caller already holds ``build_lock``.
+    ``store`` is the vector store spec (``faiss`` | ``milvus`` | ``milvus:<uri>``),
+    ``faiss_index`` the ANN index type (``auto`` follows corpus size) and
+    ``faiss_mmap`` whether readers memory-map the FAISS file; all three are
+    recorded in the manifest's ``store`` entry.
 
     Everything is written into ``out_dir/versions/.building-<id>``; only when
     complete (manifest last) is it renamed and ``out_dir/current`` switched to
@@ -218,6 +254,7 @@ def build_index(
     input raise IndexBuildError before anything is written.
     """
     began = time.perf_counter()
+    store_spec = StoreSpec.parse(store)  # a bad spec fails before any work
     documents, clauses = _validate(parsed)
     doc_by_id = {d.doc_id: d for d in documents}
 
@@ -232,6 +269,8 @@ def build_index(
         building = out_dir / VERSIONS_DIR / f"{BUILDING_PREFIX}{version_id}"
         final = out_dir / VERSIONS_DIR / version_id
         building.mkdir()
+        store_config: dict = {}
+        vector_store = None
         try:
             clause_passages = [passage_text(c, doc_by_id[c.doc_id]) for c in clauses]
             chunk_rows = np.fromiter(
@@ -241,11 +280,24 @@ def build_index(
             vectors, hits, misses, embed_seconds = _embed_passages(
                 clause_passages, embedder, cache, progress
             )
-            vector_index = VectorIndex.build(vectors, chunk_rows, len(clauses))
             lexical = LexicalIndex.build(clauses, doc_by_id)
 
             ClauseStore.write(building / STORE_FILE, documents, clauses)
-            vector_index.save(building)
+            vector_store, store_config = build_store(
+                store_spec,
+                vectors,
+                chunk_rows,
+                len(clauses),
+                building,
+                clause_texts=(
+                    [clause_fields(c, doc_by_id[c.doc_id]) for c in clauses]
+                    if store_spec.backend != "faiss"
+                    else ()
+                ),
+                faiss_index=faiss_index,
+                mmap=faiss_mmap,
+                version_id=version_id,
+            )
             lexical.save(building / LEXICAL_DIR)
             clause_counts: dict[str, int] = {}
             for clause in clauses:
@@ -267,14 +319,19 @@ def build_index(
                 counts={
                     "documents": len(documents),
                     "clauses": len(clauses),
-                    "vectors": int(vector_index.ntotal),
+                    "vectors": int(vector_store.ntotal),
                 },
                 chunking=chunking_params(),
                 lexical={"fields": list(FIELDS), "tokenizer_version": TOKENIZER_VERSION},
+                store=store_config,
             )
             manifest.save(building)  # last: marks the build complete
+            release_store(store_config, building)  # Milvus Lite: close before the rename
             os.rename(building, final)
         except BaseException:
+            _discard_store(vector_store, store_spec)
+            if store_config:
+                release_store(store_config, building)
             shutil.rmtree(building, ignore_errors=True)
             raise
         try:
@@ -284,6 +341,8 @@ def build_index(
             raise IndexBuildError(
                 f"could not switch {out_dir}/current to the new build: {exc}"
             ) from exc
+        if store_spec.backend != "faiss" and store_spec.uri:
+            _drop_old_collections(out_dir, keep=final)
         remove_old_versions(out_dir, keep=final)
 
     report = BuildReport(
@@ -291,7 +350,7 @@ def build_index(
         version_dir=final,
         documents=len(documents),
         clauses=len(clauses),
-        vectors=int(vector_index.ntotal),
+        vectors=int(vector_store.ntotal),
         seconds=time.perf_counter() - began,
         embed_seconds=embed_seconds,
         cache_hits=hits,

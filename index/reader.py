@@ -17,7 +17,7 @@ from .layout import resolve_index_dir
 from .lexical import LexicalIndex
 from .manifest import Manifest
 from .store import STORE_FILE, ClauseStore
-from .vectors import VectorIndex
+from .stores import VectorStore, load_store
 
 LEXICAL_DIR = "lexical"
 QUERY_CACHE_SIZE = 1024
@@ -35,7 +35,7 @@ class IndexReader:
         path: Path,
         manifest: Manifest,
         store: ClauseStore,
-        vectors: VectorIndex,
+        vectors: VectorStore,
         lexical: LexicalIndex,
         embedder: Embedder,
     ) -> None:
@@ -52,7 +52,7 @@ class IndexReader:
         self.doc_rows: dict[str, np.ndarray] = {
             doc_id: np.asarray(rows, dtype=np.int64) for doc_id, rows in doc_rows.items()
         }
-        self.vectors = vectors
+        self.vectors = vectors  # the vector store (faiss | milvus), see index.stores
         self.lexical = lexical
         self.embedder = embedder
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -101,8 +101,8 @@ class IndexReader:
                 f"{len(store.documents())} documents, the manifest says {counts}; "
                 "rebuild with `policy-search ingest`"
             )
-        vectors = VectorIndex.load(
-            root, n_clauses=len(store), expected_vectors=counts.get("vectors")
+        vectors = load_store(
+            manifest.store, root, n_clauses=len(store), expected_vectors=counts.get("vectors")
         )
         if vectors.dim != manifest.dim:
             raise IndexNotFoundError(

@@ -267,8 +267,8 @@ def detect_metadata(
         status = None
         for i in span[1:]:
             sub = lines[i].text.strip()
-            if STATUS_RE.fullmatch(squash(sub)):
-                status = STATUS_RE.fullmatch(squash(sub)).group(1)
+            if status_match := STATUS_RE.fullmatch(squash(sub)):
+                status = status_match.group(1)
                 if status == "征求意见稿":
                     title += sub
             elif not PERIOD_RE.search(title):

@@ -402,7 +402,7 @@ def _repair_items(section: list[Block]) -> list[Block]:
         nonlocal run
         if not run:
             return
-        start = int(last_item.number) if last_item is not None else 0
+        start = int(last_item.number) if last_item is not None and last_item.number else 0
         candidates = [b for b in run if b.kind == "para" and not b.tab_led]
         if (
             next_number is not None
@@ -427,7 +427,7 @@ def _repair_items(section: list[Block]) -> list[Block]:
 
     for block in section:
         if block.kind == "item":
-            settle(int(block.number))
+            settle(int(block.number or 0))
             out.append(block)
             last_item = block
         else:

@@ -268,7 +268,8 @@ def _perturb_phrases(text: str, rng: random.Random) -> str:
             i = rng.choice(droppable)
             parts = sentences[i].split("，")
             j = rng.randrange(1, len(parts) - 1)
-            if len(parts[j]) <= 0.25 * len(text):
+            # a phrase with a number (a year, a value) carries facts: keep it
+            if len(parts[j]) <= 0.25 * len(text) and not _NUMBER.search(parts[j]):
                 del parts[j]
                 sentences[i] = "，".join(parts)
                 return "。".join(sentences)

@@ -483,7 +483,9 @@ class SimilarityEngine:
         scored.sort(key=lambda t: (-t[0], t[1]))
         # each other plan's best match first (a drafter wants the counterpart in
         # every plan), then the remaining matches; both parts in score order
-        firsts, rest, seen_docs = [], [], set()
+        firsts: list[Any] = []
+        rest: list[Any] = []
+        seen_docs: set[str] = set()
         for item in scored:
             doc_id = self.clauses[item[2]].doc_id
             (rest if doc_id in seen_docs else firsts).append(item)
