@@ -111,7 +111,7 @@ def create_app(
     @app.post("/v1/ask", tags=["search"])
     def ask(body: AskRequest, request: Request) -> dict[str, Any]:
         filters = Filters.from_dict(body.filters.model_dump() if body.filters else None)
-        return service(request).ask(body.question, filters).to_dict()
+        return service(request).ask(body.question, filters, generate=body.generate).to_dict()
 
     @app.get("/v1/compare", tags=["targets"], response_model=None)
     def compare(

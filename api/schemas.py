@@ -32,6 +32,7 @@ class AskRequest(BaseModel):
 
     question: str = Field(..., min_length=1, max_length=MAX_QUERY)
     filters: SearchFilters | None = None
+    generate: bool = Field(False, description="Also write a fluent answer from the cited clauses (needs an LLM endpoint in settings)")
 
 
 class SimilarRequest(BaseModel):

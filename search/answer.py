@@ -33,9 +33,11 @@ class Answer:
     citations: list[Hit]
     intent: str
     values: list[dict[str, Any]] = field(default_factory=list)
+    generated: dict[str, Any] | None = None  # a fluent answer, when asked for and configured
+    generation_error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "found": self.found,
             "answer": self.answer,
             "answer_text": self.answer_text,
@@ -43,6 +45,11 @@ class Answer:
             "intent": self.intent,
             "values": self.values,
         }
+        if self.generated is not None:
+            data["generated"] = self.generated
+        if self.generation_error is not None:
+            data["generation_error"] = self.generation_error
+        return data
 
 
 def split_sentences(text: str) -> list[str]:

@@ -15,6 +15,7 @@ from ingest.model import CLAUSE_KINDS, Clause, Document
 
 from .answer import Answer, Answerer
 from .errors import BadRequest, NotFound
+from .generate import GenerationError, GenerationSettings, generate_answer
 from .hits import Hit, citation, make_hit
 from .query import QueryAnalysis, QueryAnalyzer
 from .retrieval import HybridRetriever
@@ -23,6 +24,18 @@ from .similar import SimilarityEngine
 from .targets_table import Comparison, ComparisonRow, TargetTable, best_targets_per_document
 
 MAX_TOP_K = 100
+
+
+def generation_settings() -> GenerationSettings:
+    """The answer-generation endpoint from settings (off when unset)."""
+    from policy_search import settings
+
+    return GenerationSettings(
+        base_url=settings.get("llm_base_url"),
+        model=settings.get("llm_model"),
+        api_key=settings.get("llm_api_key"),
+        timeout=float(settings.get("llm_timeout") or 30),
+    )
 
 
 @dataclass
@@ -244,11 +257,32 @@ class SearchService:
 
     # ---- answers, targets, comparison ----------------------------------------------
 
-    def ask(self, question: str, filters: Filters | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        *,
+        generate: bool = False,
+        generation: GenerationSettings | None = None,
+    ) -> Answer:
+        """Answer a question; with ``generate``, also a fluent answer written by
+        the configured OpenAI-compatible endpoint from the cited clauses only."""
         question = (question or "").strip()
         if not question:
             raise BadRequest("question is empty; ask something such as 大渡口区婴儿死亡率的目标是多少？")
-        return self.answerer.ask(question, filters or Filters())
+        answer = self.answerer.ask(question, filters or Filters())
+        if generate:
+            config = generation or generation_settings()
+            if not config.enabled:
+                raise BadRequest(
+                    "answer generation is not configured; set POLICY_SEARCH_LLM_BASE_URL and POLICY_SEARCH_LLM_MODEL"
+                )
+            if answer.found:
+                try:
+                    answer.generated = generate_answer(question, answer.citations, config).to_dict()
+                except GenerationError as exc:
+                    answer.generation_error = str(exc)
+        return answer
 
     def list_targets(self, jurisdiction: str | None = None, indicator: str | None = None, doc_id: str | None = None) -> list[dict[str, Any]]:
         rows, _, _ = self.resolve_filters(Filters(jurisdiction=jurisdiction, doc_id=doc_id))
