@@ -390,6 +390,7 @@ class SearchService:
                 "char_similarity": round(m.char_similarity, 4),
                 "group": m.group,
                 "diff": [d.to_dict() for d in m.diff],
+                "matched_text": m.matched_text,
             })
         return {"source": source, "results": results}
 

@@ -43,6 +43,8 @@ of the match against the query clause (``a`` = the query, ``b`` = the match).
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +71,7 @@ NUM_PERM = 64
 LSH_THRESHOLD = 0.5
 SHINGLE = 3
 DENSE_CANDIDATES = 200
+_SENTENCES = re.compile(r"[^。；;！？!?]+[。；;！？!?]?")
 W_COSINE = 0.35
 W_CHAR = 0.65
 NEAR_IDENTICAL = 0.85  # char_similarity at or above: "near-identical"
@@ -258,6 +261,7 @@ class SimilarMatch:
     char_similarity: float
     group: str  # one of GROUPS
     diff: list[DiffSpan] = field(default_factory=list)
+    matched_text: str | None = None  # for a text query: the clause's sentence the diff is against
 
     @property
     def clause_id(self) -> str:
@@ -284,6 +288,7 @@ class SimilarMatch:
             "char_similarity": round(self.char_similarity, 4),
             "group": self.group,
             "diff": [s.to_dict() for s in self.diff],
+            "matched_text": self.matched_text,
         }
 
 
@@ -474,9 +479,20 @@ class SimilarityEngine:
             candidates.update(int(j) for j in top if mask[j])
         candidates.update(j for j in self._lsh.query(q_sig) if mask[j])
 
+        # A short wording (a phrase, a sentence) is compared with the best
+        # sentence of each clause, not the whole clause, and a clause that
+        # contains it verbatim is always a candidate.
+        by_sentence = clause_id is None and len(q_fold) >= 4
+        matched: dict[int, str] = {}
+        if by_sentence:
+            candidates.update(j for j in np.flatnonzero(mask) if q_fold in self.folded[int(j)])
+
         scored: list[tuple[float, str, int, float, float | None, float | None]] = []
         for j in candidates:
-            cs = folded_similarity(q_fold, self.folded[j])
+            if by_sentence:
+                cs, matched[j] = self._best_sentence(q_fold, j)
+            else:
+                cs = folded_similarity(q_fold, self.folded[j])
             cv = None if cos is None else float(cos[j])
             sc = None if cv is None else self.cos_scaled(cv)
             scored.append((blend(cs, sc), self.clauses[j].clause_id, j, cs, cv, sc))
@@ -502,10 +518,26 @@ class SimilarityEngine:
                     cosine=cv,
                     char_similarity=cs,
                     group=classify(cs, sc),
-                    diff=char_diff(q_text, c.text),
+                    diff=char_diff(q_text, matched.get(j, c.text)),
+                    matched_text=matched.get(j),
                 )
             )
         return out
+
+    def _best_sentence(self, q_fold: str, j: int) -> tuple[float, str]:
+        """(share of the query found in order, sentence as printed) for clause j's
+        sentence that carries most of the query's wording."""
+        text = self.clauses[j].text
+        best = (0.0, text)
+        for sentence in _SENTENCES.findall(text):
+            folded = fold(sentence)
+            matcher = difflib.SequenceMatcher(None, q_fold, folded, autojunk=False)
+            covered = sum(block.size for block in matcher.get_matching_blocks()) / len(q_fold)
+            # a long sentence that merely contains the words scatters them: weigh by ratio too
+            sim = 0.8 * covered + 0.2 * matcher.ratio()
+            if sim > best[0]:
+                best = (sim, sentence.strip())
+        return best
 
 
 def best_per_document(matches: Iterable[SimilarMatch]) -> list[SimilarMatch]:
