@@ -489,10 +489,11 @@ class SimilarityEngine:
 
         scored: list[tuple[float, str, int, float, float | None, float | None]] = []
         for j in candidates:
+            cs = folded_similarity(q_fold, self.folded[j])
             if by_sentence:
-                cs, matched[j] = self._best_sentence(q_fold, j)
-            else:
-                cs = folded_similarity(q_fold, self.folded[j])
+                sentence_sim, sentence = self._best_sentence(q_fold, j)
+                if sentence_sim > cs:
+                    cs, matched[j] = sentence_sim, sentence
             cv = None if cos is None else float(cos[j])
             sc = None if cv is None else self.cos_scaled(cv)
             scored.append((blend(cs, sc), self.clauses[j].clause_id, j, cs, cv, sc))
