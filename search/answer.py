@@ -133,8 +133,12 @@ class Answerer:
                 penalty = 0.3 * rank_of[t.clause_id] if t.clause_id in rank_of else 0.6
                 if id(t) not in pool or pool[id(t)][1] > penalty:
                     pool[id(t)] = (t, penalty)
-        question = fold(analysis.query)
-        scored = [(target_fit(question, t) - penalty, t) for t, penalty in pool.values()]
+        question = fold(analysis.query + " " + " ".join(analysis.expansions))
+        targets = [(t, penalty) for t, penalty in pool.values()]
+        # the head of an indicator name (优良率, 合格率, 死亡率) decides what it
+        # measures: when some candidate's head is in the question, the others go
+        headed = [(t, p) for t, p in targets if _head(t.indicator) in question]
+        scored = [(target_fit(question, t) - penalty, t) for t, penalty in (headed or targets)]
         scored.sort(key=lambda st: (-st[0], st[1].clause_id))
         return scored
 
@@ -257,6 +261,12 @@ def target_fit(question_folded: str, target: Target) -> float:
         return 0.0
     found = sum(1 for b in pairs if b in question_folded)
     return found + found / len(pairs)
+
+
+def _head(indicator: str) -> str:
+    """The last two characters of an indicator name without its unit: 死亡率 → 亡率."""
+    name = fold(re.sub(r"[（(][^）)]*[）)]$", "", indicator)).strip()
+    return name[-2:] if len(name) >= 2 else "\x00"
 
 
 def _specific_indicator(analysis: QueryAnalysis) -> str | None:
