@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-fast bench lint clean
+.PHONY: install run test test-fast bench bench-load lint clean
 
 install: $(STAMP)
 
@@ -30,6 +30,11 @@ test-fast: install
 
 bench: install
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/bench_load.py
+
+# 32 concurrent clients against /v1/search and /v1/ask for 60 s (SECONDS=20 for a shorter run)
+bench-load: install
+	$(BIN)/python bench/bench_load.py --seconds $(or $(SECONDS),60)
 
 lint: install
 	$(BIN)/ruff check ingest index search api policy_search tests bench scripts
@@ -37,3 +42,9 @@ lint: install
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
+
+# Scale benchmark (not part of CI, ~15 min): synthetic corpora 10x/100x (full
+# index) and 1000x (vectors only); writes docs/scale/results.json and *.png.
+.PHONY: bench-scale
+bench-scale: install
+	$(BIN)/python bench/bench_scale.py --factors 1,10,100 --ann-only-factors 1000

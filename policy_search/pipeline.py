@@ -33,6 +33,7 @@ from index.layout import resolve_index_dir
 from index.lexical import TOKENIZER_VERSION
 from index.manifest import Manifest, ManifestDocument
 from index.store import STORE_FILE, ClauseStore
+from index.stores import StoreSpec
 from ingest.model import ParsedDocument
 from ingest.pipeline import Catalog, discover_files, load_catalog, parse_file
 from ingest.readers import ReadError
@@ -167,6 +168,14 @@ def _needs_build(current: _Current, embedder: Embedder | None) -> bool:
     )
 
 
+def _store_of(manifest: Manifest | None) -> str | None:
+    """The store spec an index was built with (None: no index yet)."""
+    if manifest is None:
+        return None
+    config = manifest.store
+    return str(StoreSpec(str(config.get("backend", "faiss")), str(config.get("uri", ""))))
+
+
 def update_index(
     index_dir: Path,
     *,
@@ -176,10 +185,13 @@ def update_index(
     cache_path: Path | None = None,
     progress: bool = True,
     force: bool = False,
+    store_spec: str | None = None,
 ) -> IngestReport:
     """Add, replace, skip and remove plans (see the module docstring), then
     build a new index version if anything changed. ``force`` re-parses every
-    file and rebuilds even when nothing changed."""
+    file and rebuilds even when nothing changed. ``store_spec`` picks the
+    vector store (default: the index's own, else the ``store`` setting); a
+    different one from the index's rebuilds it."""
     started = time.perf_counter()
     paths = [Path(p) for p in paths or []]
     remove = list(dict.fromkeys(remove or []))
@@ -317,7 +329,13 @@ def update_index(
                 f"this would leave {index_dir} with no documents; delete the folder instead "
                 "or ingest other plans first"
             )
-        if force or report.added or report.replaced or report.removed or _needs_build(current, embedder):
+        current_store = _store_of(current.manifest)
+        store = StoreSpec.parse(store_spec or current_store or settings.get("store"))
+        store_changed = current_store is not None and str(store) != current_store
+        if (
+            force or report.added or report.replaced or report.removed or store_changed
+            or _needs_build(current, embedder)
+        ):
             if embedder is None:
                 spec = current.manifest.embedder if current.manifest else settings.get("embedder")
                 embedder = get_embedder(spec)
@@ -325,7 +343,8 @@ def update_index(
             try:
                 build = build_index(
                     final, index_dir, embedder=embedder, cache=cache, progress=progress,
-                    provenance=provenance, locked=True,
+                    provenance=provenance, locked=True, store=str(store),
+                    faiss_index=settings.get("faiss_index"), faiss_mmap=settings.get_bool("faiss_mmap"),
                 )
             finally:
                 cache.close()
@@ -347,6 +366,7 @@ def ingest_paths(
     cache_path: Path | None = None,
     progress: bool = True,
     force: bool = False,
+    store_spec: str | None = None,
 ) -> IngestReport:
     """Add or update the plans under ``paths`` in the index at ``index_dir``
     (a folder is synced: its plans whose files are gone are removed).
@@ -356,7 +376,7 @@ def ingest_paths(
         raise ValueError("nothing to ingest: give files or folders")
     return update_index(
         index_dir, paths=list(paths), embedder_spec=embedder_spec, cache_path=cache_path,
-        progress=progress, force=force,
+        progress=progress, force=force, store_spec=store_spec,
     )
 
 

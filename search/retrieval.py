@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 
 from index.lexical import tokenize
+from index.lexical import top_k as top_k_rows
 from index.textnorm import fold
+from index.vectors import MISSING_SCORE
 from ingest.model import Clause
 
 from .fusion import ranked_rows, rrf, spread_across_groups, top_rows
@@ -23,6 +25,14 @@ from .query import QueryAnalysis
 # Lexical field weights: clause text counts most; headings and titles help
 # place a clause in its topic.
 FIELD_WEIGHTS = {"text": 1.0, "section": 0.35, "indicator": 0.6, "title": 0.15}
+# Stores other than FAISS are asked for this many candidates per side (dense,
+# full text) for each clause of the rerank pool.
+CANDIDATES_PER_POOL_ROW = 2
+# the most allowed rows scored exactly for the dense feature's mean and spread
+# on the candidate path (more: an evenly spaced sample)
+DENSE_STATS_SAMPLE = 2048
+# approximate FAISS indexes: a filter to at most this many rows scores them exactly
+EXACT_FILTER_ROWS = 20_000
 
 
 @dataclass
@@ -110,10 +120,20 @@ class HybridRetriever:
             return []
         text = analysis.rewritten or analysis.query
         tokens = tokenize(text)
+        vectors = self.reader.vectors
+        if getattr(vectors, "backend", "faiss") != "faiss":
+            return self._retrieve_candidates(analysis, text, tokens, allowed_rows, top_k, spread, disabled)
         dense_all = None
+        dense_stats = None
         if "dense" not in disabled:
             qvec = self.reader.embed_query(text)
-            dense_all = self.reader.vectors.scores_all(qvec)
+            dense_all = vectors.scores_all(qvec)
+            if not getattr(vectors, "exact", True) and allowed_rows.size <= EXACT_FILTER_ROWS:
+                # an approximate index scores only its ANN candidates; a filter's
+                # rows may all lie outside them, so score those rows exactly
+                dense_all[allowed_rows] = vectors.scores(qvec, allowed_rows)
+            sub = dense_all[allowed_rows]
+            dense_stats = (float(sub.mean()), float(sub.std()) or 1.0)
         lex_all = None
         if "lexical" not in disabled and tokens:
             lex_all = self.reader.lexical.scores(tokens, FIELD_WEIGHTS)
@@ -127,7 +147,73 @@ class HybridRetriever:
             return []
         fused = rrf(rankings, self._n)
         pool_rows = top_rows(fused, max(self.pool, top_k))
-        candidates = self._rerank(analysis, tokens, pool_rows, fused, dense_all, lex_all, allowed_rows, disabled)
+        lex_max = float(lex_all[allowed_rows].max(initial=0.0)) if lex_all is not None else 0.0
+        candidates = self._rerank(analysis, tokens, pool_rows, fused, dense_all, dense_stats, lex_all, lex_max, disabled)
+        return self._order(candidates, top_k, spread)
+
+    def _retrieve_candidates(
+        self,
+        analysis: QueryAnalysis,
+        text: str,
+        tokens: list[str],
+        allowed_rows: np.ndarray,
+        top_k: int,
+        spread: bool,
+        disabled: frozenset[str],
+    ) -> list[Candidate]:
+        """The same fusion and reranking from a store that returns candidate
+        lists instead of a score for every clause (Milvus): the top dense and
+        BM25 rows among ``allowed_rows`` are fused by RRF; the rerank pool's
+        dense feature is scored exactly, its mean and spread over the allowed
+        rows (or an evenly spaced sample of them)."""
+        vectors = self.reader.vectors
+        restrict = None if allowed_rows.size >= self._n else allowed_rows
+        pool = max(self.pool, top_k)
+        k = pool * CANDIDATES_PER_POOL_ROW
+        rankings = []
+        qvec = None
+        if "dense" not in disabled:
+            qvec = self.reader.embed_query(text)
+            dense_hits = vectors.candidates(qvec, k, restrict)
+            if dense_hits:
+                rankings.append(np.array([row for row, _ in dense_hits], dtype=np.int64))
+        lex_hits: list[tuple[int, float]] = []
+        if "lexical" not in disabled and tokens:
+            if hasattr(vectors, "text_candidates"):
+                lex_hits = vectors.text_candidates(text, k, restrict, FIELD_WEIGHTS)
+            else:
+                lex_hits = top_k_rows(self.reader.lexical.scores(tokens, FIELD_WEIGHTS), k, allowed_rows)
+            if lex_hits:
+                rankings.append(np.array([row for row, _ in lex_hits], dtype=np.int64))
+        if not rankings:
+            return []
+        fused = rrf(rankings, self._n)
+        pool_rows = top_rows(fused, pool)
+        dense_all = None
+        dense_stats = None
+        if qvec is not None:
+            dense_all = np.full(self._n, MISSING_SCORE, dtype=np.float32)
+            if allowed_rows.size <= DENSE_STATS_SAMPLE:
+                sample = allowed_rows
+            else:
+                picks = np.linspace(0, allowed_rows.size - 1, DENSE_STATS_SAMPLE).astype(np.int64)
+                sample = allowed_rows[picks]
+            rows = np.union1d(sample, np.asarray(pool_rows, dtype=np.int64))
+            dense_all[rows] = vectors.scores(qvec, rows)
+            sub = dense_all[sample]
+            dense_stats = (float(sub.mean()), float(sub.std()) or 1.0)
+        lex_all = None
+        lex_max = 0.0
+        if lex_hits:
+            lex_all = np.zeros(self._n, dtype=np.float32)
+            for row, score in lex_hits:
+                lex_all[row] = score
+            lex_max = float(lex_hits[0][1])
+        candidates = self._rerank(analysis, tokens, pool_rows, fused, dense_all, dense_stats, lex_all, lex_max, disabled)
+        return self._order(candidates, top_k, spread)
+
+    def _order(self, candidates: list[Candidate], top_k: int, spread: bool) -> list[Candidate]:
+        """``candidates`` (reranked, best first), spread across plans if asked."""
         ranked = [(c.row, c.score) for c in candidates]
         if spread:
             ranked = spread_across_groups(
@@ -147,19 +233,19 @@ class HybridRetriever:
         rows: list[int],
         fused: np.ndarray,
         dense_all: np.ndarray | None,
+        dense_stats: tuple[float, float] | None,
         lex_all: np.ndarray | None,
-        allowed_rows: np.ndarray,
+        lex_max: float,
         disabled: frozenset[str],
     ) -> list[Candidate]:
+        """Score ``rows`` on their features. ``dense_stats`` is the mean and
+        spread of the dense score over the allowed rows, ``lex_max`` their
+        best lexical score."""
         weights = {k: v for k, v in self.weights.to_dict().items() if k not in disabled}
         terms = [t for t in dict.fromkeys(_folded_compact(t) for t in tokens) if t]
         idf = {t: self._idf(t) for t in terms}
         idf_total = sum(idf.values()) or 1.0
-        dense_mu = dense_sd = 0.0
-        if dense_all is not None:
-            sub = dense_all[allowed_rows]
-            dense_mu, dense_sd = float(sub.mean()), float(sub.std()) or 1.0
-        lex_max = float(lex_all[allowed_rows].max(initial=0.0)) if lex_all is not None else 0.0
+        dense_mu, dense_sd = dense_stats if dense_stats is not None else (0.0, 1.0)
         indicators = [_folded_compact(i) for i in analysis.indicators]
         numbers = [_folded_compact(n) for n in analysis.numbers]
         out: list[Candidate] = []

