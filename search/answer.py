@@ -162,8 +162,7 @@ class Answerer:
         if best is None or best[0] < MIN_TARGET_FIT:
             return None
         target = best[1]
-        clause = self.service.clauses[self.service.row_of[target.clause_id]]
-        hit = next((h for h in hits if h.clause_id == target.clause_id), None) or self.service._hit(clause, 0.0)
+        hit = self._hit_for(target.clause_id, hits)
         year = f"到{target.year}年，" if target.year else ""
         text = f"{hit.citation}：{year}{target.indicator}{_phrase(target)}。"
         return Answer(True, target.value_text, text, [hit], "target", [self.table.row(target)])
@@ -176,25 +175,15 @@ class Answerer:
     # ---- values across regions ---------------------------------------------------------
 
     def _compare_answer(self, analysis: QueryAnalysis, hits: list[Hit], scope: set[str]) -> Answer | None:
-        values: list[dict[str, Any]] = []
-        citations: list[Hit] = []
         named = _specific_indicator(analysis)
         per_doc = best_targets_per_document(self.table, named, scope) if named else {}
+        # per plan: the clause to cite, and the targets to report
+        chosen_by_doc: dict[str, tuple[str, list[Target]]] = {}
         for doc_id in [d for d in self.service.documents if d in scope]:
-            if doc_id in per_doc:
-                # the question names the indicator: that indicator's targets
-                chosen = per_doc[doc_id]
-                clause = self.service.clauses[self.service.row_of[chosen[0].clause_id]]
-                hit = next((h for h in hits if h.clause_id == clause.clause_id), None) or self.service._hit(clause, 0.0)
-                citations.append(hit)
-                values.append({
-                    "doc_id": doc_id,
-                    "jurisdiction": self.service.documents[doc_id].jurisdiction.name,
-                    "value": "、".join(t.value_text for t in chosen),
-                    "targets": [self.table.row(t) for t in chosen],
-                })
-                continue
             if named:
+                # the question names the indicator: that indicator's targets
+                if doc_id in per_doc:
+                    chosen_by_doc[doc_id] = (per_doc[doc_id][0].clause_id, per_doc[doc_id])
                 continue
             cands = self._candidates(analysis, hits, doc_id)
             if not cands or cands[0][0] < MIN_TARGET_FIT:
@@ -206,23 +195,33 @@ class Answerer:
                 t for score, t in cands
                 if (t.clause_id == top.clause_id and score >= top_score * 0.6) or score >= top_score * 0.9
             ]
-            chosen.sort(key=lambda t: (self.service.row_of[t.clause_id], self.table.by_clause[t.clause_id].index(t)))
-            clause = self.service.clauses[self.service.row_of[top.clause_id]]
-            hit = next((h for h in hits if h.clause_id == top.clause_id), None) or self.service._hit(clause, 0.0)
-            citations.append(hit)
+            chosen_by_doc[doc_id] = (top.clause_id, chosen)
+        if not chosen_by_doc:
+            return None
+        values: list[dict[str, Any]] = []
+        citations: list[Hit] = []
+        for doc_id, (clause_id, chosen) in chosen_by_doc.items():
+            chosen = sorted(chosen, key=self._reading_order)
+            citations.append(self._hit_for(clause_id, hits))
             values.append({
                 "doc_id": doc_id,
                 "jurisdiction": self.service.documents[doc_id].jurisdiction.name,
                 "value": "、".join(t.value_text for t in chosen),
                 "targets": [self.table.row(t) for t in chosen],
             })
-        if not values:
-            return None
         short = "; ".join(f"{v['doc_id']}: {v['value']}" for v in values)
         text = "各规划的规定：" + "；".join(
             f"{self.service.documents[v['doc_id']].title}：{v['value']}" for v in values
         ) + "。"
         return Answer(True, short, text, citations, "compare", values)
+
+    def _reading_order(self, target: Target) -> tuple[int, int]:
+        return self.service.row_of[target.clause_id], self.table.by_clause[target.clause_id].index(target)
+
+    def _hit_for(self, clause_id: str, hits: list[Hit]) -> Hit:
+        """The search hit of a clause when it was found, else a hit built for it."""
+        found = next((h for h in hits if h.clause_id == clause_id), None)
+        return found or self.service.hit_for(self.service.clauses[self.service.row_of[clause_id]])
 
     # ---- a sentence ----------------------------------------------------------------------
 

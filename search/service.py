@@ -154,6 +154,10 @@ class SearchService:
             "section": section,
         }
 
+    def hit_for(self, clause: Clause, score: float = 0.0, terms: list[str] | None = None) -> Hit:
+        """A Hit (clause with its citation) for any clause of the index."""
+        return make_hit(self.documents[clause.doc_id], clause, score, terms or [])
+
     def _hit(self, clause: Clause, score: float, terms: list[str] | None = None, features: dict[str, float] | None = None) -> Hit:
         return make_hit(self.documents[clause.doc_id], clause, score, terms or [], features)
 
