@@ -485,7 +485,7 @@ class SimilarityEngine:
         by_sentence = clause_id is None and len(q_fold) >= 4
         matched: dict[int, str] = {}
         if by_sentence:
-            candidates.update(j for j in np.flatnonzero(mask) if q_fold in self.folded[int(j)])
+            candidates.update(int(j) for j in np.flatnonzero(mask) if q_fold in self.folded[int(j)])
 
         scored: list[tuple[float, str, int, float, float | None, float | None]] = []
         for j in candidates:
