@@ -17,7 +17,7 @@ from ingest.readers import ReadError, decode_bytes, read_text
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
-DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+DEV = ROOT / "tests" / "data" / "dev.jsonl"  # a copy of ../shared/eval/dev.jsonl
 
 
 def flat(text: str) -> str:
