@@ -21,40 +21,21 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from common import REPO, dev_queries, free_port, pct  # bench/ is on sys.path when run as a script
 
 PREFIXES = ["", "", "请问", "我想了解", "规划里", "关于"]
 SUFFIXES = ["", "", "？", "有哪些规定", "的要求", "怎么说的"]
 
 
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    k = (len(values) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
-def dev_queries() -> list[str]:
-    out = []
-    with open(REPO / "tests" / "data" / "dev.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                out.append(json.loads(line)["query"])
-    return out
 
 
 def start_server(index: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
