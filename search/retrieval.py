@@ -27,7 +27,7 @@ from .query import QueryAnalysis
 FIELD_WEIGHTS = {"text": 1.0, "section": 0.35, "indicator": 0.6, "title": 0.15}
 # Stores other than FAISS are asked for this many candidates per side (dense,
 # full text) for each clause of the rerank pool.
-CANDIDATES_PER_POOL_ROW = 2
+CANDIDATES_PER_POOL_ROW = 1
 # the most allowed rows scored exactly for the dense feature's mean and spread
 # on the candidate path (more: an evenly spaced sample)
 DENSE_STATS_SAMPLE = 2048
@@ -125,10 +125,11 @@ class HybridRetriever:
             return self._retrieve_candidates(analysis, text, tokens, allowed_rows, top_k, spread, disabled)
         dense_all = None
         dense_stats = None
+        exact = getattr(vectors, "exact", True)
         if "dense" not in disabled:
             qvec = self.reader.embed_query(text)
             dense_all = vectors.scores_all(qvec)
-            if not getattr(vectors, "exact", True) and allowed_rows.size <= EXACT_FILTER_ROWS:
+            if not exact and allowed_rows.size < min(self._n, EXACT_FILTER_ROWS + 1):
                 # an approximate index scores only its ANN candidates; a filter's
                 # rows may all lie outside them, so score those rows exactly
                 dense_all[allowed_rows] = vectors.scores(qvec, allowed_rows)
@@ -148,8 +149,27 @@ class HybridRetriever:
         fused = rrf(rankings, self._n)
         pool_rows = top_rows(fused, max(self.pool, top_k))
         lex_max = float(lex_all[allowed_rows].max(initial=0.0)) if lex_all is not None else 0.0
+        if dense_all is not None and not exact:
+            # the rerank feature wants true scores, not the ANN stand-ins
+            dense_all, dense_stats = self._exact_dense(qvec, allowed_rows, pool_rows, dense_all)
         candidates = self._rerank(analysis, tokens, pool_rows, fused, dense_all, dense_stats, lex_all, lex_max, disabled)
         return self._order(candidates, top_k, spread)
+
+    def _exact_dense(
+        self, qvec: np.ndarray, allowed_rows: np.ndarray, pool_rows: list[int], dense_all: np.ndarray | None = None
+    ) -> tuple[np.ndarray, tuple[float, float]]:
+        """Dense scores computed exactly for the rerank pool and for the
+        allowed rows (an evenly spaced sample of DENSE_STATS_SAMPLE when more),
+        with their mean and spread over those allowed rows."""
+        out = np.full(self._n, MISSING_SCORE, dtype=np.float32) if dense_all is None else dense_all.copy()
+        if allowed_rows.size <= DENSE_STATS_SAMPLE:
+            sample = allowed_rows
+        else:
+            sample = allowed_rows[np.linspace(0, allowed_rows.size - 1, DENSE_STATS_SAMPLE).astype(np.int64)]
+        rows = np.union1d(sample, np.asarray(pool_rows, dtype=np.int64))
+        out[rows] = self.reader.vectors.scores(qvec, rows)
+        sub = out[sample]
+        return out, (float(sub.mean()), float(sub.std()) or 1.0)
 
     def _retrieve_candidates(
         self,
@@ -192,16 +212,7 @@ class HybridRetriever:
         dense_all = None
         dense_stats = None
         if qvec is not None:
-            dense_all = np.full(self._n, MISSING_SCORE, dtype=np.float32)
-            if allowed_rows.size <= DENSE_STATS_SAMPLE:
-                sample = allowed_rows
-            else:
-                picks = np.linspace(0, allowed_rows.size - 1, DENSE_STATS_SAMPLE).astype(np.int64)
-                sample = allowed_rows[picks]
-            rows = np.union1d(sample, np.asarray(pool_rows, dtype=np.int64))
-            dense_all[rows] = vectors.scores(qvec, rows)
-            sub = dense_all[sample]
-            dense_stats = (float(sub.mean()), float(sub.std()) or 1.0)
+            dense_all, dense_stats = self._exact_dense(qvec, allowed_rows, pool_rows)
         lex_all = None
         lex_max = 0.0
         if lex_hits:

@@ -93,7 +93,17 @@ def _client(uri: str) -> Any:
 
             # Milvus Lite's jieba analyzer shares the global jieba; keep it quiet
             jieba.setLogLevel(logging.WARNING)
-            client = _pymilvus().MilvusClient(uri)
+            pymilvus = _pymilvus()
+            try:
+                client = pymilvus.MilvusClient(uri)
+            except pymilvus.exceptions.MilvusException as exc:
+                hint = (
+                    "a Milvus Lite database is opened by one process at a time: stop the other "
+                    "one (a running `serve`?) or use a Milvus server (--store milvus:http://host:19530)"
+                    if _is_lite(uri)
+                    else "is the server running and reachable?"
+                )
+                raise MilvusUnavailableError(f"could not open Milvus at {uri} ({exc.message}); {hint}") from exc
             _clients[uri] = client
         return client
 
@@ -377,6 +387,11 @@ class MilvusStore:
                 with self._lock:
                     self._vectors[int(entity["id"])] = np.asarray(entity["vec"], dtype=np.float32)
         with self._lock:
+            if len(self._vectors) == self.ntotal and self._matrix is None:
+                # everything fetched: keep one matrix instead of the per-chunk cache
+                self._matrix = np.vstack([self._vectors[i] for i in range(self.ntotal)])
+                self._vectors = {}
+                return self._matrix[ids]
             return np.vstack([self._vectors[int(i)] for i in ids])
 
     def scores(self, qvec: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -391,7 +406,8 @@ class MilvusStore:
         if ids.size == 0:
             return out
         owner = np.repeat(np.arange(rows.shape[0]), [self._chunks_of[int(r)].size for r in rows])
-        np.maximum.at(out, owner, (self._fetch_vectors(ids) @ q).astype(np.float32))
+        sims = np.einsum("ij,j->i", self._fetch_vectors(ids), q)  # einsum, not threaded BLAS
+        np.maximum.at(out, owner, sims.astype(np.float32, copy=False))
         return out
 
     def scores_all(self, qvec: np.ndarray) -> np.ndarray:
