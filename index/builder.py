@@ -81,7 +81,7 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _remove_abandoned(out_dir: Path) -> None:
+def remove_abandoned(out_dir: Path) -> None:
     """Remove what killed builds left behind. Only called with the build lock
     held, so no other build can be writing: every ``.building-*`` folder and
     temporary ``current`` link is abandoned."""
@@ -264,7 +264,7 @@ def build_index(
     (out_dir / VERSIONS_DIR).mkdir(parents=True, exist_ok=True)
 
     with contextlib.nullcontext() if locked else build_lock(out_dir):
-        _remove_abandoned(out_dir)
+        remove_abandoned(out_dir)
         version_id = new_version_id()
         building = out_dir / VERSIONS_DIR / f"{BUILDING_PREFIX}{version_id}"
         final = out_dir / VERSIONS_DIR / version_id

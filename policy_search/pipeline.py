@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from index import Embedder, EmbeddingCache, build_index, get_embedder
-from index.builder import build_lock
+from index.builder import build_lock, remove_abandoned
 from index.chunking import chunking_params
 from index.errors import PolicyIndexError
-from index.layout import resolve_index_dir
+from index.layout import VERSIONS_DIR, remove_old_versions, resolve_index_dir
 from index.lexical import TOKENIZER_VERSION
 from index.manifest import Manifest, ManifestDocument
 from index.store import STORE_FILE, ClauseStore
@@ -354,6 +354,11 @@ def update_index(
         else:
             root = resolve_index_dir(index_dir)
             report.version = root.name if root is not None else ""
+            if root is not None and root.parent.name == VERSIONS_DIR:
+                # a run killed after its switch may have left the older version
+                # and half-built folders behind; we hold the lock, so tidy up
+                remove_abandoned(index_dir)
+                remove_old_versions(index_dir, keep=root)
     report.seconds = time.perf_counter() - started
     return report
 

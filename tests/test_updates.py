@@ -178,7 +178,8 @@ def test_sigkill_mid_ingest_leaves_previous_index(tmp_path, index_dir, seed, col
     if _version(idx) == version_before:
         assert after == before
     else:
-        assert proc.returncode == 0 and after["clauses"] == before["clauses"] + 1
+        # finished, or killed after the switch (the new version is whole either way)
+        assert proc.returncode in (0, -signal.SIGKILL) and after["clauses"] == before["clauses"] + 1
     svc = SearchService.open(idx)
     assert len(svc.clauses) == after["clauses"]
     assert svc.search("预防儿童溺水", top_k=3).hits
