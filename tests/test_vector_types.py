@@ -55,7 +55,7 @@ def small() -> tuple[np.ndarray, np.ndarray, int]:
 def test_auto_type_follows_corpus_size() -> None:
     assert resolve_index_type("auto", 1_000) == "flat"
     assert resolve_index_type("auto", AUTO_FLAT_BELOW - 1) == "flat"
-    assert resolve_index_type("auto", AUTO_FLAT_BELOW) == "hnsw"
+    assert resolve_index_type("auto", AUTO_FLAT_BELOW) == "ivf"
     assert resolve_index_type("auto", 10_000_000) == "ivf-sq8"
     assert resolve_index_type("ivf", 10) == "ivf"
     with pytest.raises(ValueError, match="unknown FAISS index type"):

@@ -57,9 +57,12 @@ class SentenceTransformerEmbedder:
         self.name: str = f"{ST_PREFIX}:{model}"
         self.dim: int = int(dim)
         self.batch_size = max(1, int(batch_size))
+        # prompts the model declares (config_sentence_transformers.json, as
+        # `policy-search model export` writes) win over the name-based guess
+        prompts = getattr(self._model, "prompts", None) or {}
         prefixed = uses_e5_prefixes(model)
-        self.query_prefix = "query: " if prefixed else ""
-        self.passage_prefix = "passage: " if prefixed else ""
+        self.query_prefix = prompts.get("query", "query: " if prefixed else "")
+        self.passage_prefix = prompts.get("passage", "passage: " if prefixed else "")
         self._lock = threading.Lock()
 
     def _embed(self, texts: list[str], prefix: str) -> np.ndarray:
