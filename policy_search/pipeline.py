@@ -20,7 +20,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,6 +178,31 @@ def _store_of(manifest: Manifest | None) -> str | None:
     return str(StoreSpec(str(config.get("backend", "faiss")), str(config.get("uri", ""))))
 
 
+PARALLEL_MIN_FILES = 4  # fewer files parse faster in this process than a pool starts
+
+
+def _parse_one(job: tuple[Path, Path, dict[str, Any] | None]) -> tuple[list[ParsedDocument] | None, str | None]:
+    """Parse one file; a file that cannot be parsed gives its reason instead."""
+    path, base, catalog = job
+    try:
+        return parse_file(path, catalog, base_dir=base), None
+    except (ReadError, UnicodeError, ValueError, OSError) as exc:
+        return None, str(exc)
+
+
+def parse_many(
+    files: list[tuple[Path, Path]], catalog: dict[str, Any] | None, workers: int | None = None
+) -> list[tuple[list[ParsedDocument] | None, str | None]]:
+    """Parse (path, base folder) pairs, in input order: in a process pool when
+    there are at least PARALLEL_MIN_FILES files and more than one core, else here."""
+    jobs = [(path, base, catalog) for path, base in files]
+    workers = workers or min(os.cpu_count() or 1, len(jobs))
+    if len(jobs) < PARALLEL_MIN_FILES or workers < 2:
+        return [_parse_one(job) for job in jobs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_parse_one, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+
+
 def update_index(
     index_dir: Path,
     *,
@@ -225,6 +252,7 @@ def update_index(
         provenance: dict[str, dict[str, str]] = {}
         dropped: set[str] = set(remove)  # existing ids whose file was re-parsed or removed
         kept_files: set[str] = set()  # absolute paths of every file seen (skipped, parsed or failed)
+        to_parse: list[tuple[Path, Path, str, str, list[str]]] = []
         for path in discover_files(paths):
             base = next((p for p in paths if p.is_dir() and p in path.parents), path.parent)
             report.files.append(str(path))
@@ -256,10 +284,14 @@ def update_index(
             ):
                 report.skipped.extend(previous)
                 continue
-            try:
-                docs = parse_file(path, catalog, base_dir=base)
-            except (ReadError, UnicodeError, ValueError, OSError) as exc:
-                report.failed.append({"file": str(path), "reason": str(exc)})
+            to_parse.append((path, base, absolute, catalog_hash, previous))
+
+        # parse the changed files, across processes when there are many
+        for (path, _base, absolute, catalog_hash, previous), (docs, error) in zip(
+            to_parse, parse_many([(p, b) for p, b, *_ in to_parse], catalog), strict=True
+        ):
+            if error is not None:
+                report.failed.append({"file": str(path), "reason": error})
                 continue  # the plans already indexed from it stay
             if not docs:
                 report.failed.append({"file": str(path), "reason": "no plan structure found"})
