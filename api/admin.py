@@ -19,21 +19,9 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from policy_search import settings
-from search.errors import BadRequest, NotFound, PolicySearchError
+from search.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 
 from .holder import ServiceHolder
-
-
-class Forbidden(PolicySearchError):
-    status = 403
-
-
-class Unauthorized(PolicySearchError):
-    status = 401
-
-
-class Conflict(PolicySearchError):
-    status = 409
 
 
 class IngestRequest(BaseModel):

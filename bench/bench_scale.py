@@ -46,8 +46,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from common import REPO, pct  # bench/ is on sys.path when run as a script
 
-REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
@@ -61,13 +61,6 @@ ANN_TYPES = ("flat", "hnsw", "ivf", "ivf-sq8")
 # ---------------------------------------------------------------- helpers
 
 
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    k = (len(values) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
 def rss_mb() -> float:

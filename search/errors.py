@@ -18,8 +18,20 @@ class BadRequest(PolicySearchError):
     status = 400
 
 
+class Unauthorized(PolicySearchError):
+    status = 401
+
+
+class Forbidden(PolicySearchError):
+    status = 403
+
+
 class NotFound(PolicySearchError):
     status = 404
+
+
+class Conflict(PolicySearchError):
+    status = 409
 
 
 class IndexUnavailable(PolicySearchError):
