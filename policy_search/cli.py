@@ -89,13 +89,21 @@ def _wants_json(ctx: _Ctx, local: bool) -> bool:
     help="Vector store: faiss, milvus, milvus:./milvus.db or milvus:http://host:19530 "
     "(default: the index's own, else POLICY_SEARCH_STORE: faiss); another one than the index's rebuilds it.",
 )
+@click.option(
+    "--ray",
+    "ray_address",
+    metavar="ADDRESS",
+    default=None,
+    help="Parse and embed on Ray (extra [ray]): local, auto, HOST:6379 or ray://HOST:10001 "
+    "(default: POLICY_SEARCH_RAY_ADDRESS; empty: no Ray).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @_json_flag
 @click.pass_obj
 @_friendly
 def ingest(
-    obj: _Ctx, paths: tuple[Path, ...], embedder: str | None, force: bool, store: str | None, quiet: bool,
-    as_json_local: bool,
+    obj: _Ctx, paths: tuple[Path, ...], embedder: str | None, force: bool, store: str | None,
+    ray_address: str | None, quiet: bool, as_json_local: bool,
 ) -> None:
     """Add or update plan files in the index; a folder (default: the corpus
     folder) is synced, so its plans whose files are gone are removed.
@@ -105,7 +113,7 @@ def ingest(
     targets = list(paths) or [settings.get_path("corpus")]
     report = ingest_paths(
         targets, obj.index, embedder_spec=embedder, force=force, progress=not quiet and sys.stderr.isatty(),
-        store_spec=store,
+        store_spec=store, ray_address=ray_address,
     )
     _print_update(obj, report, as_json_local, quiet)
 
@@ -139,6 +147,12 @@ def _print_update(obj: _Ctx, report: Any, as_json_local: bool, quiet: bool) -> N
     if not report.changed:
         click.echo(f"index unchanged: {len(report.documents)} documents, {report.clauses} clauses in {obj.index}")
         return
+    if report.ray.get("connected"):
+        ray = report.ray
+        click.echo(
+            f"on Ray ({ray['address']}, {ray['nodes']} nodes, {ray['cpus']} CPUs): parsed {ray['parse_tasks']} files, "
+            f"embedded {ray['embedded']} passages on {ray['actors']} actors"
+        )
     build = report.build
     click.echo(
         f"indexed {len(report.documents)} documents, {report.clauses} clauses"

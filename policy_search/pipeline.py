@@ -13,15 +13,22 @@ Every change builds a new index version and switches to it atomically (the
 embedding cache makes unchanged text free); nothing changed, no new version.
 Updates of one index directory are serialised by its build lock, held from
 reading the current index to switching to the new one.
+
+With a Ray address (``ray_address``, else the ``ray_address`` setting) the
+changed files are parsed as Ray tasks and the passages missing from the
+embedding cache are embedded on Ray actors (``policy_search.distributed``);
+the rest (BM25, the vector store, the atomic switch) happens here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +48,7 @@ from ingest.pipeline import Catalog, discover_files, load_catalog, parse_file
 from ingest.readers import ReadError
 
 from . import settings
+from .distributed import RaySession
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +71,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)  # ids no longer in the index
     changed: bool = False  # a new index version was built
     version: str = ""  # the version now current
+    ray: dict[str, Any] = field(default_factory=dict)  # what ran on Ray; empty without Ray
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +87,7 @@ class IngestReport:
             "version": self.version,
             "seconds": round(self.seconds, 2),
             "build": self.build,
+            "ray": self.ray,
         }
 
 
@@ -203,6 +213,17 @@ def parse_many(
         return list(pool.map(_parse_one, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
 
 
+@contextlib.contextmanager
+def _closing(ray: RaySession | None, report: IngestReport) -> Iterator[None]:
+    """Close a Ray session (also on error) and record what it ran in ``report``."""
+    try:
+        yield
+    finally:
+        if ray is not None:
+            ray.close()
+            report.ray = dict(ray.stats)
+
+
 def update_index(
     index_dir: Path,
     *,
@@ -213,12 +234,15 @@ def update_index(
     progress: bool = True,
     force: bool = False,
     store_spec: str | None = None,
+    ray_address: str | None = None,
 ) -> IngestReport:
     """Add, replace, skip and remove plans (see the module docstring), then
     build a new index version if anything changed. ``force`` re-parses every
     file and rebuilds even when nothing changed. ``store_spec`` picks the
     vector store (default: the index's own, else the ``store`` setting); a
-    different one from the index's rebuilds it."""
+    different one from the index's rebuilds it. ``ray_address`` (default: the
+    ``ray_address`` setting; empty: no Ray) parses and embeds on Ray:
+    ``local``, ``auto``, ``HOST:6379`` or ``ray://HOST:10001``."""
     started = time.perf_counter()
     paths = [Path(p) for p in paths or []]
     remove = list(dict.fromkeys(remove or []))
@@ -228,8 +252,11 @@ def update_index(
     index_dir = Path(index_dir)
     if index_dir.exists() and not index_dir.is_dir():
         raise ValueError(f"{index_dir} exists and is not a directory")
+    address = settings.get("ray_address") if ray_address is None else ray_address
+    # a bad address or a missing extra fails here; Ray is contacted only for work
+    ray = RaySession(address) if address.strip() else None
     report = IngestReport()
-    with build_lock(index_dir):
+    with build_lock(index_dir), _closing(ray, report):
         current = _load_current(index_dir)
         # an explicit embedder is loaded now (to compare it with the index's);
         # otherwise the index keeps the one it was built with
@@ -286,10 +313,10 @@ def update_index(
                 continue
             to_parse.append((path, base, absolute, catalog_hash, previous))
 
-        # parse the changed files, across processes when there are many
-        for (path, _base, absolute, catalog_hash, previous), (docs, error) in zip(
-            to_parse, parse_many([(p, b) for p, b, *_ in to_parse], catalog), strict=True
-        ):
+        # parse the changed files, as Ray tasks or across processes when there are many
+        jobs = [(p, b) for p, b, *_ in to_parse]
+        parsed = ray.parse_files(jobs, catalog) if ray is not None else parse_many(jobs, catalog)
+        for (path, _base, absolute, catalog_hash, previous), (docs, error) in zip(to_parse, parsed, strict=True):
             if error is not None:
                 report.failed.append({"file": str(path), "reason": error})
                 continue  # the plans already indexed from it stay
@@ -374,7 +401,8 @@ def update_index(
             cache = EmbeddingCache(cache_path or settings.get_path("cache"), embedder.name)
             try:
                 build = build_index(
-                    final, index_dir, embedder=embedder, cache=cache, progress=progress,
+                    final, index_dir, embedder=ray.embedder(embedder) if ray is not None else embedder,
+                    cache=cache, progress=progress,
                     provenance=provenance, locked=True, store=str(store),
                     faiss_index=settings.get("faiss_index"), faiss_mmap=settings.get_bool("faiss_mmap"),
                 )
@@ -404,16 +432,18 @@ def ingest_paths(
     progress: bool = True,
     force: bool = False,
     store_spec: str | None = None,
+    ray_address: str | None = None,
 ) -> IngestReport:
     """Add or update the plans under ``paths`` in the index at ``index_dir``
     (a folder is synced: its plans whose files are gone are removed).
+    ``ray_address`` parses and embeds on Ray (see ``update_index``).
 
     The previous index stays in place until the new one is complete."""
     if not paths:
         raise ValueError("nothing to ingest: give files or folders")
     return update_index(
         index_dir, paths=list(paths), embedder_spec=embedder_spec, cache_path=cache_path,
-        progress=progress, force=force, store_spec=store_spec,
+        progress=progress, force=force, store_spec=store_spec, ray_address=ray_address,
     )
 
 

@@ -24,6 +24,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store", "POLICY_SEARCH_STORE", "faiss", "Vector store of a new index: `faiss` (embedded) or `milvus` (Milvus Lite inside the index), `milvus:./milvus.db` (a Milvus Lite file), `milvus:http://host:19530` (a Milvus server); recorded in the manifest, an existing index keeps its own."),
     Setting("faiss_index", "POLICY_SEARCH_FAISS_INDEX", "auto", "FAISS index type: `auto` (exact `flat` below 50,000 vectors, `ivf` above, `ivf-sq8` above 5 million), `flat`, `hnsw`, `ivf`, `ivf-sq8` or `ivf-pq`; recorded in the manifest."),
     Setting("faiss_mmap", "POLICY_SEARCH_FAISS_MMAP", "0", "1: readers memory-map the FAISS file (`faiss.IO_FLAG_MMAP`) instead of reading it into memory; recorded in the manifest at build time."),
+    Setting("ray_address", "POLICY_SEARCH_RAY_ADDRESS", "", "Ray cluster that parses and embeds ingests (extra `[ray]`): `local` (a Ray instance started for each ingest), `auto` (the cluster this machine joined with `ray start`), `HOST:6379` or `ray://HOST:10001`; empty: no Ray. Used by `ingest`, `serve` and POST /v1/ingest; `ingest --ray` overrides it."),
     Setting("cache", "POLICY_SEARCH_CACHE", "~/.cache/policy-search/embeddings.sqlite", "Embedding cache (by content hash) shared by all builds."),
     Setting("host", "POLICY_SEARCH_HOST", "127.0.0.1", "Address `serve` binds to."),
     Setting("port", "POLICY_SEARCH_PORT", "8000", "Port `serve` listens on."),

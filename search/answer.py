@@ -3,7 +3,6 @@ to quote — or an honest "the plans do not say". No language model involved."""
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -15,6 +14,7 @@ from ingest.model import Target
 from .hits import Hit
 from .query import QueryAnalysis
 from .targets_table import best_targets_per_document
+from .termstats import SubstringDF
 
 if TYPE_CHECKING:
     from .service import Filters, SearchService
@@ -62,14 +62,10 @@ class Answerer:
     def __init__(self, service: SearchService):
         self.service = service
         self.table = service.targets
-        texts = [fold(c.text) for c in service.clauses]
-        self._texts = texts
-        self._df: dict[str, int] = {}
+        self._df = SubstringDF([fold(c.text) for c in service.clauses])
 
     def _idf(self, term: str) -> float:
-        if term not in self._df:
-            self._df[term] = sum(1 for t in self._texts if term in t)
-        return math.log(1 + (len(self._texts) + 1) / (self._df[term] + 1))
+        return self._df.idf(term)
 
     def coverage(self, analysis: QueryAnalysis, text: str) -> float:
         """IDF-weighted share of the question's content words found in text;

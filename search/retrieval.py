@@ -4,7 +4,6 @@ features of each clause against the analysed query."""
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
@@ -21,6 +20,7 @@ from ingest.model import Clause
 
 from .fusion import ranked_rows, rrf, spread_across_groups, top_rows
 from .query import QueryAnalysis
+from .termstats import SubstringDF
 
 # Lexical field weights: clause text counts most; headings and titles help
 # place a clause in its topic.
@@ -90,22 +90,17 @@ class HybridRetriever:
         self._text_folded = [_folded_compact(c.text) for c in clauses]
         self._section_folded = [_folded_compact(" ".join(c.section_path)) for c in clauses]
         self._indicator_folded = [_folded_compact(c.fields.get("indicator", "")) for c in clauses]
-        n = len(clauses)
+        self._n = len(clauses)
         # document frequency of query terms, computed lazily per term
-        self._n = n
-        self._df_cache: dict[str, int] = {}
+        self._df = SubstringDF(self._text_folded)
 
     def document_frequency(self, term: str) -> int:
-        """How many clauses contain ``term`` (folded)."""
-        return self._df(_folded_compact(term))
-
-    def _df(self, term: str) -> int:
-        if term not in self._df_cache:
-            self._df_cache[term] = sum(1 for t in self._text_folded if term in t)
-        return self._df_cache[term]
+        """How many clauses contain ``term`` (folded; estimated above
+        ``termstats.EXACT_MAX`` clauses)."""
+        return round(self._df.df(_folded_compact(term)))
 
     def _idf(self, term: str) -> float:
-        return math.log(1 + (self._n + 1) / (self._df(term) + 1))
+        return self._df.idf(term)
 
     def retrieve(
         self,

@@ -82,13 +82,14 @@ class SearchService:
         self.documents: dict[str, Document] = dict(reader.documents)
         self.clauses: list[Clause] = list(reader.clauses)
         self.row_of: dict[str, int] = {c.clause_id: i for i, c in enumerate(self.clauses)}
-        self._rows_by_doc: dict[str, np.ndarray] = {}
-        for doc_id in self.documents:
-            self._rows_by_doc[doc_id] = np.array(
-                [i for i, c in enumerate(self.clauses) if c.doc_id == doc_id], dtype=np.int64
-            )
+        rows_of_doc: dict[str, list[int]] = {doc_id: [] for doc_id in self.documents}
+        for i, clause in enumerate(self.clauses):
+            rows_of_doc.setdefault(clause.doc_id, []).append(i)
+        self._rows_by_doc: dict[str, np.ndarray] = {
+            doc_id: np.array(rows, dtype=np.int64) for doc_id, rows in rows_of_doc.items()
+        }
         self._kind = np.array([c.kind for c in self.clauses], dtype=object)
-        self.targets = TargetTable(self.documents, self.clauses)
+        self.targets = TargetTable(self.documents, self.clauses, getattr(reader.store, "targets", None))
         self.analyzer = QueryAnalyzer(self.documents.values(), self._indicator_names())
         self.retriever = HybridRetriever(reader)
         self.answerer = Answerer(self)

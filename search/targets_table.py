@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,16 +20,26 @@ TARGET_CSV_FIELDS = [
 
 
 class TargetTable:
-    """All targets of an index, extracted once when the index is opened."""
+    """All targets of an index: as stored at build time (``stored``, by clause
+    row), or extracted when the index is opened (an index built before targets
+    were stored, or by another extractor version)."""
 
-    def __init__(self, documents: dict[str, Document], clauses: list[Clause]):
+    def __init__(
+        self,
+        documents: dict[str, Document],
+        clauses: list[Clause],
+        stored: Mapping[int, list[Target]] | None = None,
+    ):
         self.documents = documents
         self.targets: list[Target] = []
         self.by_clause: dict[str, list[Target]] = {}
-        for clause in clauses:
-            doc = documents.get(clause.doc_id)
-            year = doc.period[1] if doc and doc.period else None
-            found = extract_targets(clause, default_year=year)
+        for row, clause in enumerate(clauses):
+            if stored is not None:
+                found = stored.get(row, [])
+            else:
+                doc = documents.get(clause.doc_id)
+                year = doc.period[1] if doc and doc.period else None
+                found = extract_targets(clause, default_year=year)
             if found:
                 self.by_clause[clause.clause_id] = found
                 self.targets.extend(found)

@@ -26,6 +26,8 @@ class Embedder(Protocol):
 
     ``name`` identifies the model and is also a spec that ``get_embedder``
     accepts, so an index's manifest can recreate the embedder it was built with.
+    An embedder may also have an int ``build_batch``: how many passages the
+    index builder should send per ``embed_passages`` call (default 64).
     """
 
     name: str
