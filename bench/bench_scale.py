@@ -176,7 +176,7 @@ def measure_service(index_dir: Path, queries: list[str]) -> dict[str, Any]:
             response = client.post("/v1/search", json={"query": query, "top_k": 10})
             latencies.append((time.perf_counter() - t0) * 1000)
             response.raise_for_status()
-            ids = [h["clause_id"] for h in response.json()["hits"]]
+            ids = [h["clause_id"] for h in response.json()["results"]]
             assert len(set(ids)) == len(ids)
             hits.append(ids)
     store = getattr(service.reader, "vectors", None)

@@ -7,8 +7,15 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 
-def ranked_rows(scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``rows`` ordered best first by score, ties broken by the lower row."""
+def ranked_rows(scores: np.ndarray, rows: np.ndarray, limit: int | None = None) -> np.ndarray:
+    """``rows`` ordered best first by score, ties broken by the lower row;
+    with ``limit``, only the best ``limit`` of them (selected in linear time,
+    then sorted: the full sort is what costs at a million rows)."""
+    if limit is not None and rows.size > limit:
+        negated = -scores[rows]
+        kth = np.partition(negated, limit - 1)[limit - 1]
+        rows = rows[negated <= kth]  # every row tied with the limit-th stays: ties go to the lower row
+        return rows[np.lexsort((rows, -scores[rows]))][:limit]
     return rows[np.lexsort((rows, -scores[rows]))]
 
 

@@ -77,6 +77,16 @@ def _folded_compact(text: str) -> str:
     return _PUNCT.sub("", fold(text))
 
 
+# Above RANKING_FULL_MAX allowed rows the dense and lexical rankings fed to
+# RRF stop at RANKING_DEPTH rows. A row below that depth in both rankings
+# fuses to less than 2/(60+1000), under the 1/(60+pool) that each of the
+# dense ranking's first `pool` rows reaches on its own, so the rerank pool
+# is unchanged; a pool row loses at most 1/1060 of fused score from the
+# ranking where it sits deeper. Below the threshold the rankings are whole.
+RANKING_FULL_MAX = 20_000
+RANKING_DEPTH = 1_000
+
+
 class HybridRetriever:
     """Dense + lexical retrieval over one index, with a feature reranker."""
 
@@ -134,11 +144,14 @@ class HybridRetriever:
         if "lexical" not in disabled and tokens:
             lex_all = self.reader.lexical.scores(tokens, FIELD_WEIGHTS)
         rankings = []
+        # RRF over whole rankings; from RANKING_FULL_MAX rows on, each ranking
+        # stops at RANKING_DEPTH (see there): the same rerank pool, a fraction of the sort
+        depth = None if allowed_rows.size <= RANKING_FULL_MAX else max(RANKING_DEPTH, 4 * max(self.pool, top_k))
         if dense_all is not None:
-            rankings.append(ranked_rows(dense_all, allowed_rows))
+            rankings.append(ranked_rows(dense_all, allowed_rows, depth))
         if lex_all is not None and float(lex_all[allowed_rows].max(initial=0.0)) > 0:
             lex_rows = allowed_rows[lex_all[allowed_rows] > 0]
-            rankings.append(ranked_rows(lex_all, lex_rows))
+            rankings.append(ranked_rows(lex_all, lex_rows, depth))
         if not rankings:
             return []
         fused = rrf(rankings, self._n)

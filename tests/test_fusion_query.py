@@ -73,3 +73,15 @@ def test_score_query_metrics():
     s = score_query(q, hits)
     assert s.mrr == 0.5 and s.recall[1] == 0.0 and s.recall[5] == 1.0
     assert 0 < s.ndcg < 1
+
+
+def test_ranked_rows_with_a_limit_is_the_prefix_of_the_full_ranking():
+    rng = np.random.default_rng(0)
+    scores = rng.random(50_000).astype(np.float32)
+    scores[::7] = 0.5  # ties, broken by the lower row
+    rows = np.arange(50_000)
+    full = ranked_rows(scores, rows)
+    for limit in (1, 10, 1_000, 49_999, 50_000, 60_000):
+        assert np.array_equal(ranked_rows(scores, rows, limit), full[:limit])
+    subset = rows[::3]
+    assert np.array_equal(ranked_rows(scores, subset, 100), ranked_rows(scores, subset)[:100])
