@@ -47,4 +47,4 @@ clean:
 # index) and 1000x (vectors only); writes docs/scale/results.json and *.png.
 .PHONY: bench-scale
 bench-scale: install
-	$(BIN)/python bench/bench_scale.py --factors 1,100,1000
+	$(BIN)/python bench/bench_scale.py --factors 1,100,1000 --milvus-max 300000

@@ -1,6 +1,7 @@
-"""The Milvus store (Milvus Lite in-process) against the FAISS store: the same
-dev-set quality within a small tolerance, the same Hit contract and filters,
-and the store recorded in the manifest.
+"""The Milvus store (Milvus Lite in-process, and a Milvus server reached by
+URI) against the FAISS store: the same dev-set quality within a small
+tolerance, the same Hit contract and filters, and the store recorded in the
+manifest.
 
 Needs the ``milvus`` extra (pymilvus, milvus-lite); skipped without it."""
 
@@ -107,3 +108,94 @@ def test_candidates_and_bm25_respect_allowed_rows(milvus_service) -> None:
     text = store.text_candidates("儿童溺水", 5, rows, FIELD_WEIGHTS)
     assert text and all(int(r) in set(rows.tolist()) for r, _ in text)
     assert [s for _, s in text] == sorted((s for _, s in text), reverse=True)
+
+
+# ---------------------------------------------------------------- a server by URI
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def milvus_server(tmp_path_factory):
+    """A Milvus server in another process, reached over gRPC at an http:// URI
+    — the path a Milvus standalone or cluster takes. Milvus Lite's engine
+    behind its gRPC server (``python -m milvus_lite server``) stands in for
+    one: this machine cannot download or run Milvus standalone."""
+    import socket
+    import subprocess
+    import time
+
+    data = tmp_path_factory.mktemp("milvus-server")
+    port = _free_port()
+    log = open(data / "server.log", "wb")  # noqa: SIM115 - closed after the server stops
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data / "db"), "--host", "127.0.0.1",
+         "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            log.close()
+            pytest.fail(f"milvus_lite server exited: {(data / 'server.log').read_text()[-500:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        log.close()
+        pytest.fail("milvus_lite server did not listen within 60 s")
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.mark.integration
+@needs_milvus
+def test_a_milvus_server_by_uri(milvus_server, faiss_eval, tmp_path) -> None:
+    from pymilvus import MilvusClient
+
+    from index.stores.milvus import close_client
+    from policy_search.pipeline import ingest_paths
+    from search.service import SearchService
+
+    out = tmp_path / "idx"
+    spec = f"milvus:{milvus_server}"
+    ingest_paths([CORPUS], out, cache_path=CACHE, progress=False, store_spec=spec)
+    service = SearchService.open(out)
+    store = service.reader.manifest.store
+    assert store["backend"] == "milvus" and store["uri"] == milvus_server
+    assert not (service.reader.path / "milvus.db").exists()  # the vectors live on the server
+    first = store["collection"]
+
+    report = run_eval(service, DEV_SET, top_k=10)
+    for metric in METRICS:
+        ours, theirs = report["overall"][metric], faiss_eval["overall"][metric]
+        assert abs(ours - theirs) <= TOLERANCE, (metric, ours, theirs)
+    hits = service.search("婴儿死亡率", 5).hits
+    assert hits and hits[0].citation and hits[0].clause_id
+
+    # a rebuild switches to new collections and drops the old version's on the server
+    ingest_paths([CORPUS], out, cache_path=CACHE, progress=False, force=True)
+    second = SearchService.open(out).reader.manifest.store["collection"]
+    assert second != first
+    client = MilvusClient(milvus_server)
+    try:
+        names = set(client.list_collections())
+    finally:
+        client.close()
+        close_client(milvus_server)
+    assert {f"{second}_chunks", f"{second}_clauses"} <= names
+    assert not {f"{first}_chunks", f"{first}_clauses"} & names
