@@ -964,6 +964,14 @@ def plot(results: dict[str, Any], out_dir: Path) -> list[Path]:
     return paths
 
 
+def write_partial(results: dict[str, Any], out_dir: Path) -> None:
+    """What is measured so far, in case a larger factor runs out of memory or time."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results.partial.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=1, default=float) + "\n", encoding="utf-8"
+    )
+
+
 def merge_results(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """``old`` with ``new``'s factors added; for a factor both have, the
     vector-level results of ``new`` replace ``old``'s."""
@@ -1065,6 +1073,7 @@ def main(argv: list[str] | None = None) -> int:
             results["factors"].append(
                 run_factor(factor, base, base_clause_vecs, embedder, queries, queries, args, work, budget_left)
             )
+            write_partial(results, args.out)
             gc.collect()
         for factor in ann_only:
             if budget_left() < 120:
@@ -1083,6 +1092,7 @@ def main(argv: list[str] | None = None) -> int:
         results = merge_results(json.loads(args.merge.read_text(encoding="utf-8")), results)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1, default=float) + "\n", encoding="utf-8")
+    (args.out / "results.partial.json").unlink(missing_ok=True)
     print_tables(results)
     for path in plot(results, args.out):
         print(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")

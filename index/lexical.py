@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-import math
+import sys
 import threading
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -94,7 +94,9 @@ def tokenize_many(texts: Sequence[str], workers: int | None = None) -> list[list
     from PARALLEL_MIN_TEXTS texts up, here below."""
     if len(texts) >= PARALLEL_MIN_TEXTS:
         _jieba_tokenizer()  # loaded once here (~1.5 s), inherited by the forked workers
-    return map_in_processes(tokenize, texts, min_items=PARALLEL_MIN_TEXTS, workers=workers)
+    tokenized = map_in_processes(tokenize, texts, min_items=PARALLEL_MIN_TEXTS, workers=workers)
+    # one object per distinct token, not per occurrence (tens of millions at scale)
+    return [[sys.intern(token) for token in tokens] for tokens in tokenized]
 
 
 def clause_fields(clause: Clause, document: Document | None) -> dict[str, str]:
@@ -152,33 +154,39 @@ class FieldBM25:
         cls, rows_tokens: Sequence[Sequence[str]], k1: float = BM25_K1, b: float = BM25_B
     ) -> FieldBM25:
         n_rows = len(rows_tokens)
-        lengths = np.fromiter((len(t) for t in rows_tokens), dtype=np.float64, count=n_rows)
-        avg_len = float(lengths.mean()) if n_rows and lengths.sum() > 0 else 1.0
-        postings: dict[str, list[tuple[int, int]]] = {}
-        for row, tokens in enumerate(rows_tokens):
-            counts: dict[str, int] = {}
-            for token in tokens:
-                counts[token] = counts.get(token, 0) + 1
-            for token, tf in counts.items():
-                postings.setdefault(token, []).append((row, tf))
-        vocab = {term: i for i, term in enumerate(sorted(postings))}
+        lengths = np.fromiter((len(t) for t in rows_tokens), dtype=np.int64, count=n_rows)
+        total = int(lengths.sum())
+        avg_len = total / n_rows if n_rows and total > 0 else 1.0
+        # every token occurrence as (term id in first-seen order, row): flat
+        # int arrays, not per-posting Python objects (a million clauses have
+        # tens of millions of occurrences)
+        first_seen: dict[str, int] = {}
+        term_ids = np.fromiter(
+            (first_seen.setdefault(token, len(first_seen)) for tokens in rows_tokens for token in tokens),
+            dtype=np.int64, count=total,
+        )
+        occurrence_rows = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
+        # vocabulary in sorted term order, as the posting lists are
+        terms = sorted(first_seen)
+        vocab = {term: i for i, term in enumerate(terms)}
+        rank = np.empty(len(first_seen), dtype=np.int64)
+        rank[np.fromiter((first_seen[t] for t in terms), dtype=np.int64, count=len(terms))] = np.arange(len(terms))
+        keys = rank[term_ids] * max(n_rows, 1) + occurrence_rows  # sorted: by term, then row
+        del term_ids, occurrence_rows
+        pairs, tf = np.unique(keys, return_counts=True)
+        del keys
+        posting_terms, posting_rows = np.divmod(pairs, max(n_rows, 1))
+        df = np.bincount(posting_terms, minlength=len(vocab))
         indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
-        all_rows: list[int] = []
-        all_weights: list[float] = []
-        for term, i in vocab.items():
-            plist = postings[term]
-            df = len(plist)
-            idf = math.log(1.0 + (n_rows - df + 0.5) / (df + 0.5))
-            for row, tf in plist:
-                norm = k1 * (1.0 - b + b * lengths[row] / avg_len)
-                all_rows.append(row)
-                all_weights.append(idf * tf / (tf + norm))
-            indptr[i + 1] = len(all_rows)
+        np.cumsum(df, out=indptr[1:])
+        idf = np.log(1.0 + (n_rows - df + 0.5) / (df + 0.5))
+        norm = k1 * (1.0 - b + b * lengths[posting_rows] / avg_len)
+        weights = idf[posting_terms] * tf / (tf + norm)
         return cls(
             vocab=vocab,
             indptr=indptr,
-            rows=np.asarray(all_rows, dtype=np.int32),
-            weights=np.asarray(all_weights, dtype=np.float32),
+            rows=posting_rows.astype(np.int32),
+            weights=weights.astype(np.float32),
             n_rows=n_rows,
         )
 
