@@ -63,6 +63,7 @@ OUT_DIR = REPO / "docs" / "scale"
 EMBED_SAMPLE = 48  # real passages embedded (uncached) to measure embedding throughput
 PARSE_SAMPLE_FILES = 60  # synthetic .txt files re-parsed to measure parse throughput
 ANN_TYPES = ("flat", "hnsw", "ivf", "ivf-sq8")
+NO_RESULTS = "(no results)"  # stands for an empty result list in the recall comparison
 
 
 # ---------------------------------------------------------------- helpers
@@ -86,7 +87,7 @@ def rss_mb() -> float:
 
 def tree_rss_mb(pid: int | None = None) -> float:
     """Resident memory of a process and all its descendants (MiB), from /proc
-    (Milvus Lite runs its engine in a child process)."""
+    (a store engine may run in a child process)."""
     pid = pid or os.getpid()
     total = 0.0
     try:
@@ -165,7 +166,7 @@ def measure_service(index_dir: Path, queries: list[str]) -> dict[str, Any]:
     open_s = time.perf_counter() - began
     gc.collect()
     after = tree_rss_mb()
-    latencies, embed_ms, hits = [], [], []
+    latencies, embed_ms, hits, empty = [], [], [], 0
     with TestClient(create_app(service_factory=lambda: service)) as client:
         client.post("/v1/search", json={"query": "预防儿童溺水", "top_k": 10})  # warm-up (lazy structures)
         for query in queries:
@@ -174,10 +175,18 @@ def measure_service(index_dir: Path, queries: list[str]) -> dict[str, Any]:
             embed_ms.append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
             response = client.post("/v1/search", json={"query": query, "top_k": 10})
-            latencies.append((time.perf_counter() - t0) * 1000)
+            elapsed = (time.perf_counter() - t0) * 1000
             response.raise_for_status()
             ids = [h["clause_id"] for h in response.json()["results"]]
             assert len(set(ids)) == len(ids)
+            if ids:
+                latencies.append(elapsed)
+            else:
+                # a place the corpus lacks (a synthetic corpus renames the real
+                # plans' places) answers at once with no results: not timed,
+                # and the same empty answer from two stores agrees
+                empty += 1
+                ids = [NO_RESULTS]
             hits.append(ids)
     store = getattr(service.reader, "vectors", None)
     return {
@@ -187,7 +196,8 @@ def measure_service(index_dir: Path, queries: list[str]) -> dict[str, Any]:
         "search_p50_ms": pct(latencies, 0.5),
         "search_p95_ms": pct(latencies, 0.95),
         "query_embed_p50_ms": pct(embed_ms, 0.5),
-        "queries": len(latencies),
+        "queries": len(latencies),  # timed: the queries that returned results
+        "queries_without_results": empty,
         "vector_index_type": getattr(store, "index_type", getattr(store, "backend", "flat")),
         "hits": hits,
     }
@@ -456,7 +466,7 @@ def milvus_benchmark(vectors, chunk_rows, qvecs, exact, work: Path, limit: int, 
     except ImportError:
         return {"skipped": "pymilvus / milvus-lite not installed (pip install pymilvus milvus-lite)"}
     if vectors.shape[0] > limit:
-        return {"skipped": f"more than {limit} vectors (--milvus-max): insertion alone takes minutes"}
+        return {"skipped": f"more than {limit} vectors (--milvus-ann-max): insertion alone takes minutes"}
     if budget_left() < 120:
         return {"skipped": "time budget"}
     out: dict[str, Any] = {}
@@ -568,6 +578,8 @@ def variant_index(src: Path, dst: Path, vectors: np.ndarray, chunk_rows: np.ndar
 
 
 def _overlap(found: list[list[str]], exact: list[list[str]]) -> float:
+    """Mean share of the exact store's top 10 that ``found`` also has, per
+    query; a query both answer with no results ([NO_RESULTS]) agrees."""
     return statistics.fmean(len(set(f) & set(e)) / max(1, len(e)) for f, e in zip(found, exact, strict=True))
 
 
@@ -972,16 +984,16 @@ def write_partial(results: dict[str, Any], out_dir: Path) -> None:
     )
 
 
-def merge_results(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """``old`` with ``new``'s factors added; for a factor both have, the
-    vector-level results of ``new`` replace ``old``'s."""
+def merge_results(old: dict[str, Any], new: dict[str, Any], replace: bool = False) -> dict[str, Any]:
+    """``old`` with ``new``'s factors added; for a factor both have, ``new``'s
+    row replaces ``old``'s (``replace``), or only its vector-level results do."""
     merged = dict(old)
     rows = [dict(r) for r in old.get("factors", [])]
     by_factor = {r["factor"]: r for r in rows}
     for row in new.get("factors", []):
         have = by_factor.get(row["factor"])
-        if have is None:
-            rows.append(row)
+        if have is None or replace:
+            rows = [r for r in rows if r["factor"] != row["factor"]] + [row]
             continue
         # the later vector-level run supersedes (same vectors' distribution,
         # derived the same way; it may cover what the first run skipped)
@@ -1012,6 +1024,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--merge", type=Path,
         help="merge into this earlier results.json (this run's vector-level results replace its)",
+    )
+    parser.add_argument(
+        "--merge-replace", action="store_true",
+        help="with --merge: this run's factors replace the earlier run's rows whole",
     )
     parser.add_argument("--plot-only", type=Path, help="redraw the charts and tables from a results.json")
     parser.add_argument("--measure-service", type=Path, help=argparse.SUPPRESS)
@@ -1089,7 +1105,7 @@ def main(argv: list[str] | None = None) -> int:
     results["machine"]["load_avg_at_end"] = os.getloadavg()
 
     if args.merge and args.merge.exists():
-        results = merge_results(json.loads(args.merge.read_text(encoding="utf-8")), results)
+        results = merge_results(json.loads(args.merge.read_text(encoding="utf-8")), results, args.merge_replace)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1, default=float) + "\n", encoding="utf-8")
     (args.out / "results.partial.json").unlink(missing_ok=True)
