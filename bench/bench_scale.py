@@ -829,6 +829,23 @@ def print_tables(results: dict[str, Any]) -> None:
                   f"{a['p50_ms']:.2f} / {a['p95_ms']:.2f} | {a['recall_at_10']:.3f} | {fmt(a.get('tie_aware_recall_at_10'), '.3f')} |")
 
 
+def finish(fig, ax, title: str, path: Path, legend_loc: str, note: str | None = None) -> Path:
+    """Title, grid, legend (and a footnote), then save the chart to ``path`` and close it."""
+    import matplotlib.pyplot as plt
+
+    ax.set_title(title, fontsize=11)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7.5, loc=legend_loc)
+    if note:
+        fig.text(0.01, 0.01, note, fontsize=7, color="gray")
+        fig.tight_layout(rect=(0, 0.03, 1, 1))
+    else:
+        fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
 def plot(results: dict[str, Any], out_dir: Path) -> list[Path]:
     try:
         import matplotlib
@@ -837,6 +854,8 @@ def plot(results: dict[str, Any], out_dir: Path) -> list[Path]:
         return []
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    out_dir.mkdir(parents=True, exist_ok=True)
 
     rows = results["factors"]
     full = [r for r in rows if not r.get("ann_only")]
@@ -872,14 +891,7 @@ def plot(results: dict[str, Any], out_dir: Path) -> list[Path]:
     ax.set_yscale("log")
     ax.set_xlabel("clauses in the index")
     ax.set_ylabel("latency per query (ms)")
-    ax.set_title("Search latency as the corpus grows", fontsize=11)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7.5, loc="upper left")
-    fig.text(0.01, 0.01, note, fontsize=7, color="gray")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    paths.append(out_dir / "latency.png")
-    fig.savefig(paths[-1], dpi=120)
-    plt.close(fig)
+    paths.append(finish(fig, ax, "Search latency as the corpus grows", out_dir / "latency.png", "upper left", note))
 
     # 2. size
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
@@ -901,13 +913,7 @@ def plot(results: dict[str, Any], out_dir: Path) -> list[Path]:
     ax.set_yscale("log")
     ax.set_xlabel("clauses in the index")
     ax.set_ylabel("MiB")
-    ax.set_title("Index size on disk and in memory", fontsize=11)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7.5, loc="upper left")
-    fig.tight_layout()
-    paths.append(out_dir / "size.png")
-    fig.savefig(paths[-1], dpi=120)
-    plt.close(fig)
+    paths.append(finish(fig, ax, "Index size on disk and in memory", out_dir / "size.png", "upper left"))
 
     # 3. recall
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
@@ -940,14 +946,7 @@ def plot(results: dict[str, Any], out_dir: Path) -> list[Path]:
     ax.set_ylabel("recall@10 vs exact search (clauses)")
     ax.text(0.99, 0.02, "tie-aware: a result as similar as the exact 10th counts as a hit",
             transform=ax.transAxes, ha="right", fontsize=7, color="gray")
-    ax.set_title("Recall@10 against exact search as the corpus grows", fontsize=11)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7.5, loc="lower left")
-    fig.text(0.01, 0.01, note, fontsize=7, color="gray")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    paths.append(out_dir / "recall.png")
-    fig.savefig(paths[-1], dpi=120)
-    plt.close(fig)
+    paths.append(finish(fig, ax, "Recall@10 against exact search as the corpus grows", out_dir / "recall.png", "lower left", note))
 
     # 4. throughput
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
@@ -966,13 +965,7 @@ def plot(results: dict[str, Any], out_dir: Path) -> list[Path]:
     ax.set_yscale("log")
     ax.set_xlabel("clauses in the corpus")
     ax.set_ylabel("clauses per second")
-    ax.set_title("Ingest throughput: embedding is the bottleneck", fontsize=11)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7.5)
-    fig.tight_layout()
-    paths.append(out_dir / "throughput.png")
-    fig.savefig(paths[-1], dpi=120)
-    plt.close(fig)
+    paths.append(finish(fig, ax, "Ingest throughput: embedding is the bottleneck", out_dir / "throughput.png", "best"))
     return paths
 
 

@@ -5,6 +5,7 @@ Python, so threads do not help. Above a size where a pool pays for itself the
 items go to forked worker processes in chunks (forked, so workers inherit what
 the parent has loaded, such as jieba's dictionary; the callers are the CLI and
 the build lock holder, and the function must not rely on other threads' locks).
+Parsing files at ingest uses the same pool.
 """
 
 from __future__ import annotations
@@ -27,16 +28,23 @@ def _run_chunk(job: tuple[Callable[[T], R], Sequence[T]]) -> list[R]:
 
 
 def map_in_processes(
-    fn: Callable[[T], R], items: Sequence[T], *, min_items: int, workers: int | None = None
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    min_items: int,
+    workers: int | None = None,
+    chunk: int = CHUNK,
 ) -> list[R]:
     """``[fn(item) for item in items]``, in order: in a pool of forked
-    processes (one per core) from ``min_items`` items up, here below that.
-    ``fn`` must be a module-level function (it is pickled by reference)."""
+    processes (one per core unless ``workers``), ``chunk`` items per task,
+    from ``min_items`` items up; here below that. ``fn`` must be a
+    module-level function (it is pickled by reference)."""
     items = list(items)
     workers = workers or os.cpu_count() or 1
     if len(items) < min_items or workers < 2:
         return [fn(item) for item in items]
-    jobs = [(fn, items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
+    chunk = max(1, chunk)
+    jobs = [(fn, items[i : i + chunk]) for i in range(0, len(items), chunk)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return [result for chunk in pool.map(_run_chunk, jobs) for result in chunk]

@@ -29,7 +29,6 @@ import logging
 import os
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ from index.errors import PolicyIndexError
 from index.layout import VERSIONS_DIR, remove_old_versions, resolve_index_dir
 from index.lexical import TOKENIZER_VERSION
 from index.manifest import Manifest, ManifestDocument
+from index.parallel import map_in_processes
 from index.store import STORE_FILE, ClauseStore
 from index.stores import StoreSpec
 from ingest.model import ParsedDocument
@@ -207,10 +207,10 @@ def parse_many(
     there are at least PARALLEL_MIN_FILES files and more than one core, else here."""
     jobs = [(path, base, catalog) for path, base in files]
     workers = workers or min(os.cpu_count() or 1, len(jobs))
-    if len(jobs) < PARALLEL_MIN_FILES or workers < 2:
-        return [_parse_one(job) for job in jobs]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_parse_one, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+    return map_in_processes(
+        _parse_one, jobs, min_items=PARALLEL_MIN_FILES, workers=workers,
+        chunk=max(1, len(jobs) // (max(workers, 1) * 4)),
+    )
 
 
 @contextlib.contextmanager
