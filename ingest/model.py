@@ -10,18 +10,23 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-ClauseKind = Literal["target", "measure", "indicator", "principle", "narrative"]
-CLAUSE_KINDS: tuple[str, ...] = ("target", "measure", "indicator", "principle", "narrative")
+ClauseKind = Literal["target", "measure", "indicator", "principle", "article", "row", "narrative"]
+CLAUSE_KINDS: tuple[str, ...] = ("target", "measure", "indicator", "principle", "article", "row", "narrative")
 
 
 @dataclass(frozen=True)
 class Jurisdiction:
-    """An administrative area as printed: 大渡口区 (市辖区, 重庆市, parent 重庆市)."""
+    """An administrative area: 大渡口区 (市辖区, province 重庆市, parent 重庆市,
+    code 500104); 全国 (国家) for national documents.
+
+    ``code`` is the 6-digit administrative division code (GB/T 2260) when the
+    gazetteer knows the area; ``province`` and ``parent`` are full names."""
 
     name: str
     level: str | None = None
     province: str | None = None
     parent: str | None = None
+    code: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -33,6 +38,7 @@ class Jurisdiction:
             level=data.get("level"),
             province=data.get("province"),
             parent=data.get("parent"),
+            code=data.get("code"),
         )
 
 
