@@ -639,7 +639,7 @@ def run_factor(factor, base, base_clause_vecs, embedder, queries, qvec_queries, 
     from index.cache import EmbeddingCache
     from index.layout import resolve_index_dir
     from index.store import STORE_FILE
-    from ingest.pipeline import parse_file
+    from ingest.parse import parse_file
     from scripts.synth_corpus import synthesize_iter
 
     row: dict[str, Any] = {"factor": factor}

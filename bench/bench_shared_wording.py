@@ -11,7 +11,7 @@ the number of clauses (the clusters grow with the factor too, which costs the
 medoid and the per-member diffs).
 
 Vectors are not needed by the report; the engine gets random unit vectors.
-Clauses come from ``ingest.pipeline`` when it is importable and works, else
+Clauses come from ``ingest.parse`` when it is importable and works, else
 from the small splitter below.
 """
 
@@ -165,7 +165,7 @@ def _simple_load(corpus: Path) -> tuple[dict[str, Document], list[Clause]]:
 
 
 def _pipeline_load(corpus: Path) -> tuple[dict[str, Document], list[Clause]]:
-    from ingest.pipeline import load_catalog, parse_file  # type: ignore[import-not-found]
+    from ingest.parse import load_catalog, parse_file  # type: ignore[import-not-found]
 
     catalog = load_catalog(corpus / "catalog.json")
     documents: dict[str, Document] = {}
@@ -186,7 +186,7 @@ def load_corpus(corpus: Path = ROOT / "corpus") -> tuple[dict[str, Document], li
     """(documents, clauses, which loader) — the real parser if it works, else the splitter."""
     try:
         documents, clauses = _pipeline_load(corpus)
-        return documents, clauses, "ingest.pipeline"
+        return documents, clauses, "ingest.parse"
     except Exception:
         documents, clauses = _simple_load(corpus)
         return documents, clauses, "simple splitter"

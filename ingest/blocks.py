@@ -151,7 +151,9 @@ def text_blocks(text: str, markdown: bool = True) -> list[Block]:
             while j < n and _PIPE_ROW.match(raw_lines[j]):
                 rows.append([Cell(c, j + 1) for c in _pipe_cells(raw_lines[j])])
                 j += 1
-            blocks.append(Block(kind="table", line=no, line_end=j, rows=rows, raw=raw))
+            blocks.append(
+                Block(kind="table", line=no, line_end=j, rows=rows, raw="\n".join(raw_lines[i:j]))
+            )
             i = j
             continue
         heading = _MD_HEADING.match(raw) if markdown else None
@@ -182,19 +184,28 @@ def paragraph_blocks(lines: list[str]) -> list[Block]:
 
 
 def render_text(blocks: list[Block]) -> str:
-    """The blocks as text, one line per line number: a table's cells each on a
-    tab-led line, a blank line after each row (the flattened form of a table)."""
+    """The blocks as text, one line per line number: a text file's lines as
+    printed (``raw``); other blocks as their text (a boxed paragraph tab-led);
+    a table's cells each on a tab-led line of its own number (the flattened
+    form of a table; a row's cells may also share one line, tab-separated).
+    Line numbers no block claims are blank lines."""
     out: dict[int, str] = {}
     for block in blocks:
         if block.kind == "table":
+            if block.raw:  # a text file's own lines
+                for k, raw in enumerate(block.raw.split("\n")):
+                    out[block.line + k] = raw
+                continue
             for row in block.rows:
                 for cell in row:
                     if cell.line:
                         prev = out.get(cell.line)
-                        out[cell.line] = (prev + "\t" if prev is not None else "\t") + cell.text
+                        out[cell.line] = (prev if prev is not None else "") + "\t" + cell.text
             continue
-        prefix = "#" * (block.level or 1) + " " if block.kind == "heading" else ("\t" if block.boxed else "")
-        out[block.line] = prefix + block.text if block.text else ""
+        if block.raw:
+            out[block.line] = block.raw
+        else:
+            out[block.line] = ("\t" if block.boxed else "") + block.text
     if not out:
         return ""
     last = max(out)

@@ -1,25 +1,32 @@
-"""Cleaning of extraction artefacts, line by line.
+"""Cleaning of extraction artefacts: boilerplate blocks are flagged.
 
-Each source line becomes a :class:`Line` that keeps its 1-based number and
-raw text, plus ``text``: the line without markdown markers (``#``, ``**``,
-a leading ``- ``) and surrounding whitespace.  Characters are never
-normalised: full-width digits, ``‰``, ``＜`` and both bracket styles stay.
+Tables of contents, page numbers, attachment markers and cc-lists are
+flagged (``Block.boilerplate``), never deleted, so that line numbers stay
+true and every line is accounted for.  Characters are never normalised:
+full-width digits, ``‰``, ``＜`` and both bracket styles stay.
 
-Boilerplate lines (tables of contents, page numbers, attachment markers,
-cc-lists) are flagged, never deleted, so line numbers stay true.
+Every pattern here is linear in the length of its input (a line of 10,000
+dots is checked as fast as a short one).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
-_MD_LIST = re.compile(r"^\s{0,3}[-*+]\s+")
-_MD_BOLD = re.compile(r"\*\*|__")
-# "前 言.....\t5", "第一章 指导思想\t(4)", "一、总体目标……12"
+from ingest.blocks import Block, strip_markdown, text_blocks
+from ingest.text import squash
+
+__all__ = ["Line", "clean_lines", "flag_boilerplate", "is_page_number", "is_toc_line", "squash", "strip_markdown"]
+
+# The structure parser reads paragraph blocks as the lines of a page.
+Line = Block
+
+_LEADERS = ".．·…"
+# "前 言.....\t5", "第一章 指导思想\t(4)", "一、总体目标……12": a short heading, then
+# leaders, a tab or a wide gap, then a page number.  The heading part is
+# bounded (at most 61 characters), so the pattern is linear.
 _TOC_LINE = re.compile(r"^\S.{0,60}?(?:[.．·…]{2,}\s*|\t+\s*|\s{2,})[(（]?\d{1,3}[)）]?$")
-_TOC_DOTS = re.compile(r"[.．·…]{4,}\s*[(（]?\d{1,3}[)）]?$")
+_PAGE_TAIL = re.compile(r"\s*[(（]?\d{1,3}[)）]?$")
 _TOC_HEADING = re.compile(r"^目\s*录$")
 # "- 12 -", "12", "第 3 页", "3/40"
 _PAGE_NUMBER = re.compile(
@@ -27,62 +34,29 @@ _PAGE_NUMBER = re.compile(
 )
 _ATTACHMENT_MARK = re.compile(r"^附件\s*[0-9０-９一二三四五六七八九十]*\s*[:：]?$")
 _CC_LINE = re.compile(r"^(?:抄送|抄报|主送)[:：]")
-_WS = re.compile(r"\s+")
 
 
-@dataclass
-class Line:
-    """One source line.
-
-    ``no`` is 1-based; ``text`` is the cleaned content ('' for blank lines);
-    ``tab_led`` tells a table cell / box paragraph (the raw line starts with a
-    tab); ``boilerplate`` lines take part in no clause.
-    """
-
-    no: int
-    raw: str
-    text: str
-    tab_led: bool = False
-    boilerplate: bool = False
-
-    @property
-    def blank(self) -> bool:
-        return not self.text and not self.tab_led
-
-
-def strip_markdown(raw: str) -> str:
-    """The line without markdown heading/list/bold markers and outer whitespace."""
-    text = _MD_HEADING.sub("", raw)
-    text = _MD_LIST.sub("", text)
-    text = _MD_BOLD.sub("", text)
-    return text.strip()
+def _dot_leaders(text: str) -> bool:
+    """True when ``text`` ends in four or more leader dots and a page number
+    ("一、总体目标……12"), checked from the end in linear time."""
+    m = _PAGE_TAIL.search(text[-12:])
+    if m is None:
+        return False
+    head = text[: len(text) - (len(text[-12:]) - m.start())].rstrip()
+    return len(head) >= 4 and all(ch in _LEADERS for ch in head[-4:])
 
 
 def is_toc_line(text: str) -> bool:
     """True for a table-of-contents entry: a heading and a page number."""
-    return bool(_TOC_LINE.match(text) or _TOC_DOTS.search(text))
+    return bool(_TOC_LINE.match(text[:200]) or _dot_leaders(text))
 
 
 def is_page_number(text: str) -> bool:
     """True for a line that is only a page number ("12", "- 12 -", "第 3 页")."""
-    return bool(_PAGE_NUMBER.match(text))
+    return len(text) <= 20 and bool(_PAGE_NUMBER.match(text))
 
 
-def squash(text: str) -> str:
-    """``text`` without any whitespace (for comparisons, never for output)."""
-    return _WS.sub("", text)
-
-
-def make_lines(text: str) -> list[Line]:
-    """Split ``text`` on ``\\n`` into :class:`Line` objects, markdown stripped."""
-    lines = []
-    for no, raw in enumerate(text.split("\n"), start=1):
-        tab_led = raw.startswith("\t")
-        lines.append(Line(no=no, raw=raw, text=strip_markdown(raw), tab_led=tab_led))
-    return lines
-
-
-def flag_boilerplate(lines: list[Line]) -> list[Line]:
+def flag_boilerplate(lines: list[Block]) -> list[Block]:
     """Flag TOC blocks, page-number lines, attachment markers and cc-lists.
 
     A TOC block starts at a "目录" line and runs while lines are blank or TOC
@@ -95,7 +69,7 @@ def flag_boilerplate(lines: list[Line]) -> list[Line]:
     for line in lines:
         text = line.text
         if in_cc:
-            line.boilerplate = bool(text) or line.tab_led
+            line.boilerplate = bool(text) or line.tab_led or line.is_table
             continue
         if not text:
             continue
@@ -108,9 +82,7 @@ def flag_boilerplate(lines: list[Line]) -> list[Line]:
                 line.boilerplate = True
                 continue
             in_toc = False
-        if not line.tab_led and (
-            _TOC_DOTS.search(text) or is_page_number(text) or is_page_number(line.raw.strip())
-        ):
+        if not line.tab_led and (_dot_leaders(text) or is_page_number(text) or is_page_number(line.raw.strip())):
             line.boilerplate = True
         elif _ATTACHMENT_MARK.match(text):
             line.boilerplate = True
@@ -120,6 +92,6 @@ def flag_boilerplate(lines: list[Line]) -> list[Line]:
     return lines
 
 
-def clean_lines(text: str) -> list[Line]:
-    """``text`` as lines with markdown stripped and boilerplate flagged."""
-    return flag_boilerplate(make_lines(text))
+def clean_lines(text: str) -> list[Block]:
+    """``text`` as blocks (one per line) with markdown stripped and boilerplate flagged."""
+    return flag_boilerplate(text_blocks(text))

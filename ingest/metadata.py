@@ -1,19 +1,37 @@
-"""Metadata detection for plans that the catalog does not describe.
+"""Metadata of a document as printed: title, doc type, jurisdiction, dates,
+issuer, document number, period, status, subject.
 
-Everything here reads the printed text: the title line (…(发展)?(规划|纲要)…
-with its period), the jurisdiction named by the title's prefix, the subject,
-the period, a printed status (征求意见稿 …), an issue date and a document
-number from the issuing notice or cover.
+Nothing here is composed or guessed from a body sentence:
+
+- **Title**: a plan title line (…规划/纲要 with its period), else the first
+  heading at the top of the file (consecutive top headings joined:
+  中华人民共和国民法典 婚姻家庭编), else a first line that reads as a title (ends
+  in 条例/办法/通知 …) or a 《》 line, else the file name without its date.
+- **Front matter** after the title (kept out of clauses): subtitle lines
+  (period, status), the adoption history of a law (dated lines: …通过/修正/公布),
+  the title repeated over several lines, the document number (法释〔2023〕3号),
+  and a plan's cover lines (issuer, date).
+- **Jurisdiction** from the gazetteer (:mod:`ingest.gazetteer`): the divisions
+  the title starts with (北京市…, 深圳经济特区…); a national title (中华人民共和国…)
+  or issuer (国务院, 全国人民代表大会常务委员会, 最高人民法院) gives 全国; else the
+  issuer, the document number, the file name, the cover lines.  None when
+  nothing names one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-from ingest.clean import Line, squash
+from ingest.blocks import Block
 from ingest.model import Jurisdiction
+from ingest.profiles import bare_title, detect_doc_type, detect_subject
+from ingest.text import article_start, ends_sentence, marker_of, squash
 
 _DASH = r"[—–\-－~～至]+"
 PERIOD_RE = re.compile(rf"(\d{{4}})\s*{_DASH}\s*(\d{{4}})\s*年?")
@@ -32,59 +50,77 @@ SUBTITLE_RE = re.compile(
 )
 STATUS_RE = re.compile(r"[（(](征求意见稿|送审稿|印发稿|试行|草案)[）)]")
 _NOT_TITLE = re.compile(r"关于|印发|通知|附件|《|》")
-DOC_NUMBER_RE = re.compile(r"[\u4e00-\u9fff]{2,12}〔\d{4}〕\d+号")
+DOC_NUMBER_RE = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\s*\d{1,5}\s*号")
 DATE_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
-
-MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
-PROVINCES = (
-    "河北",
-    "山西",
-    "辽宁",
-    "吉林",
-    "黑龙江",
-    "江苏",
-    "浙江",
-    "安徽",
-    "福建",
-    "江西",
-    "山东",
-    "河南",
-    "湖北",
-    "湖南",
-    "广东",
-    "海南",
-    "四川",
-    "贵州",
-    "云南",
-    "陕西",
-    "甘肃",
-    "青海",
-    "台湾",
+_FILE_DATE = re.compile(r"\s*[（(]\s*(\d{4})\s*[-.]\s*(\d{1,2})\s*[-.]\s*(\d{1,2})\s*[）)]\s*$")
+_HISTORY_START = re.compile(r"^[（(]?\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?")
+_HISTORY_VERBS = re.compile(r"通过|修正|修订|公布|施行|发布|批准|颁布|废止|修改|实施|印发|决定")
+_ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇\d]+(?:届|次)")
+_TITLE_ENDINGS = re.compile(
+    r"(?:法|法典|条例|规定|办法|细则|规则|规程|决定|决议|解释|批复|通知|通告|公告|意见|方案|规划|纲要|计划|标准|准则|章程|要点)"
+    r"(?:[（(][^（）()]{1,16}[）)])*$"
 )
-AUTONOMOUS_REGIONS = (
-    "内蒙古自治区",
-    "广西壮族自治区",
-    "西藏自治区",
-    "宁夏回族自治区",
-    "新疆维吾尔自治区",
-)
-_UNIT_RE = re.compile(r".{2,}?(?:特别行政区|自治区|自治州|自治县|自治旗|省|市|州|盟|地区|区|县|旗)")
+_WRAPPED_TITLE = re.compile(r"^《([^《》]{2,80})》$")
 SUBJECT_SLUGS = {"儿童": "children", "妇女": "women", "妇女儿童": "women-children"}
+_MAX_TITLE_CHARS = 120
 
 
 @dataclass
 class DetectedMetadata:
-    """What the printed text says about one plan (None where it says nothing)."""
+    """What the printed text says about one document (None where it says nothing)."""
 
     title: str | None = None
+    title_printed: bool = False
+    doc_type: str = "document"
     subject: str | None = None
     jurisdiction: Jurisdiction | None = None
     period: tuple[int, int] | None = None
     status: str | None = None
     issued: str | None = None
+    version: str | None = None
     doc_number: str | None = None
+    issuer: str | None = None
     title_line: int | None = None
     header_lines: list[int] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- data
+
+
+@lru_cache(maxsize=1)
+def _issuer_data() -> dict[str, Any]:
+    path = Path(__file__).resolve().parent / "data" / "issuers.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def issuer_of(text: str) -> str | None:
+    """The body a history or cover line names as its issuer, ordinals dropped:
+    "山东省第十三届人民代表大会常务委员会第三十二次会议通过" → 山东省人民代表大会常务委员会;
+    "第十四届全国人民代表大会常务委员会第九次会议" → 全国人民代表大会常务委员会;
+    "国务院第15次常务会议通过" → 国务院; None when it names none."""
+    flat = DATE_RE.sub("", squash(text))
+    best: tuple[int, str] | None = None
+    for organ in _issuer_data()["organs"]:
+        at = flat.find(organ)
+        if at < 0:
+            continue
+        if best is None or at < best[0] or (at == best[0] and len(organ) > len(best[1])):
+            best = (at, organ)
+    if best is None:
+        return None
+    at, organ = best
+    before = _ORDINAL.sub("", flat[:at])
+    # the place before the organ: the trailing run of CJK characters after any punctuation
+    m = re.search(r"[\u4e00-\u9fff]{0,16}$", re.split(r"[，,。；;、：:《》“”\s]", before)[-1])
+    place = m.group(0) if m else ""
+    for word in _issuer_data().get("not_place_words", []):
+        if place.endswith(word):
+            place = place[: -len(word)]
+    return (place + organ) if organ not in place else place
+
+
+# --------------------------------------------------------------------------- titles
 
 
 def match_title(text: str) -> re.Match[str] | None:
@@ -95,21 +131,23 @@ def match_title(text: str) -> re.Match[str] | None:
     return TITLE_RE.match(text)
 
 
-def find_title_lines(lines: list[Line]) -> list[int]:
+def find_title_lines(lines: list[Block]) -> list[int]:
     """Indexes (into ``lines``) of lines that are whole plan titles, in order."""
     return [
         i
         for i, line in enumerate(lines)
-        if not line.boilerplate and not line.tab_led and match_title(line.text)
+        if not line.is_table and not line.boilerplate and not line.tab_led and match_title(line.text)
     ]
 
 
-def header_span(lines: list[Line], title_index: int) -> list[int]:
+def header_span(lines: list[Block], title_index: int) -> list[int]:
     """The title line plus directly following subtitle lines (period/status)."""
     span = [title_index]
     i = title_index + 1
     while i < len(lines):
         line = lines[i]
+        if line.is_table:
+            break
         if line.blank or line.boilerplate:
             i += 1
             continue
@@ -121,66 +159,196 @@ def header_span(lines: list[Line], title_index: int) -> list[int]:
     return span
 
 
-def split_units(prefix: str) -> list[str]:
-    """Split a jurisdiction prefix into administrative units (重庆市|大渡口区)."""
-    units = _UNIT_RE.findall(prefix)
-    rest = prefix[len("".join(units)) :]
-    if rest:
-        units.append(rest)
-    return units
+def looks_like_title(text: str) -> bool:
+    """A line that reads as a document title: short, no sentence, no numbering,
+    ending in a document word (条例, 办法, 通知, 规划 …) or wrapped in 《》."""
+    flat = squash(text)
+    if not flat or len(flat) > _MAX_TITLE_CHARS:
+        return False
+    if _WRAPPED_TITLE.match(flat):
+        return True
+    if re.search(r"[。；;！!？?]", flat) or ends_sentence(flat):
+        return False
+    if article_start(flat) or marker_of(flat, ("cn_enum", "paren_cn", "arabic", "paren_arabic", "chapter", "section")):
+        return False
+    return bool(_TITLE_ENDINGS.search(flat))
 
 
-def province_of(unit: str) -> str | None:
-    """The province a unit names, when it is one (四川省, 重庆市, 内蒙古自治区)."""
-    if unit in MUNICIPALITIES or unit in AUTONOMOUS_REGIONS:
-        return unit
-    for name in PROVINCES:
-        if unit in (name, name + "省"):
-            return name + "省"
+def file_title(file_name: str) -> tuple[str, str | None]:
+    """(title, ISO date) from a file name: the stem without a trailing
+    ``(2024-12-31)`` date, which is returned as the version date."""
+    stem = Path(file_name).stem
+    m = _FILE_DATE.search(stem)
+    if m:
+        date = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+        return stem[: m.start()].strip() or stem, date
+    return stem.strip(), None
+
+
+def find_printed_title(lines: list[Block]) -> tuple[str, list[int]] | None:
+    """The title printed at the top, with the indexes of its lines: the first
+    heading (and the top-level headings right after it, before any text),
+    else a first line that reads as a title."""
+    first = next((i for i, b in enumerate(lines) if not b.is_table and b.text and not b.boilerplate), None)
+    if first is None:
+        return None
+    block = lines[first]
+    flat = squash(block.text)
+    if block.kind == "heading" and len(flat) <= _MAX_TITLE_CHARS and not article_start(block.text.strip()):
+        indexes = [first]
+        k = first + 1
+        while k < len(lines):
+            nxt = lines[k]
+            if nxt.is_table:
+                break
+            if nxt.blank or nxt.boilerplate:
+                k += 1
+                continue
+            if nxt.kind == "heading" and nxt.level == block.level and not marker_of(
+                squash(nxt.text), ("part", "subpart", "chapter", "section", "cn_enum", "paren_cn")
+            ):
+                indexes.append(k)
+                k += 1
+                continue
+            break
+        wrapped = _WRAPPED_TITLE.match(flat)
+        title = " ".join(lines[i].text.strip() for i in indexes)
+        return (wrapped.group(1) if wrapped and len(indexes) == 1 else title), indexes
+    if looks_like_title(block.text):
+        wrapped = _WRAPPED_TITLE.match(flat)
+        return (wrapped.group(1) if wrapped else block.text.strip()), [first]
     return None
 
 
-def level_of(name: str) -> str | None:
-    """Administrative level from a unit's suffix (市辖区 for 区, 地级市 for 市 …)."""
-    if name in MUNICIPALITIES:
-        return "直辖市"
-    if province_of(name):
-        return "省级"
-    for suffix, level in (
-        ("自治县", "自治县"),
-        ("自治旗", "自治旗"),
-        ("自治州", "自治州"),
-        ("新区", "市辖区"),
-        ("区", "市辖区"),
-        ("县", "县"),
-        ("旗", "旗"),
-        ("盟", "盟"),
-        ("州", "地级市"),
-        ("市", "地级市"),
-    ):
-        if name.endswith(suffix):
-            return level
+# --------------------------------------------------------------------------- front matter
+
+
+def is_history_line(text: str) -> bool:
+    """A dated line of a law's adoption history (…通过 / …修正 / …公布 / …施行)."""
+    flat = squash(text)
+    return bool(_HISTORY_START.match(flat)) and bool(_HISTORY_VERBS.search(flat)) and len(flat) <= 400
+
+
+def _title_key(text: str) -> str:
+    return re.sub(r"[\s、，,·•《》〈〉“”\"']", "", text)
+
+
+def front_matter(lines: list[Block], start: int, title: str | None) -> list[int]:
+    """Indexes of the front matter from ``start`` on (see the module
+    docstring): history lines and their wrapped continuations, the title
+    repeated over lines, the document number, a period/status subtitle."""
+    out: list[int] = []
+    key = _title_key(title or "")
+    in_history = False
+    i = start
+    while i < len(lines):
+        line = lines[i]
+        if line.is_table:
+            break
+        if line.blank or line.boilerplate:
+            i += 1
+            continue
+        flat = squash(line.text)
+        spaced = line.text.strip()
+        if is_history_line(flat):
+            out.append(i)
+            in_history = not ends_sentence(flat) and not flat.endswith(("）", ")"))
+        elif in_history and not article_start(spaced) and len(flat) <= 200 and not marker_of(
+            flat, ("part", "subpart", "chapter", "section", "cn_enum", "paren_cn")
+        ):
+            out.append(i)  # a history line wrapped onto the next line
+            in_history = not ends_sentence(flat) and not flat.endswith(("）", ")"))
+        elif key and len(_title_key(flat)) >= 2 and _title_key(flat) in key:
+            out.append(i)  # the title printed again, over several lines
+            in_history = False
+        elif DOC_NUMBER_RE.fullmatch(flat) or SUBTITLE_RE.match(flat):
+            out.append(i)
+            in_history = False
+        else:
+            break
+        i += 1
+    return out
+
+
+# --------------------------------------------------------------------------- jurisdiction
+
+
+def _division_jurisdiction(chain: list[Any]) -> Jurisdiction:
+    """The innermost division of a chain as a Jurisdiction; a two-character
+    name (西区) keeps its parent in front (攀枝花市西区), being ambiguous alone."""
+    division = chain[-1]
+    j: Jurisdiction = division.jurisdiction()
+    if len(division.name) <= 2 and division.parent:
+        return Jurisdiction(
+            name=division.parent + division.name, level=j.level, province=j.province, parent=j.parent, code=j.code
+        )
+    return j
+
+
+def national_signal(lines: list[str], issuer: str | None) -> bool:
+    """Whether the issuer or the front-matter lines (outside 《》 titles they
+    cite) name a national body (国务院, 中华人民共和国…部令)."""
+    from ingest.gazetteer import is_national_issuer
+
+    if issuer and is_national_issuer(issuer):
+        return True
+    prefixes = _issuer_data().get("national_title_prefixes", [])
+    for line in lines:
+        bare = re.sub(r"《[^《》]{0,200}》", "", squash(line))
+        if any(p in bare for p in prefixes):
+            return True
+    return False
+
+
+def jurisdiction_from(
+    title: str | None,
+    issuer: str | None,
+    doc_number: str | None,
+    file_stem: str | None,
+    cover: list[str],
+    doc_type: str,
+    front: list[str] | None = None,
+) -> Jurisdiction | None:
+    """The document's jurisdiction from the title, issuer, 文号, file name and
+    cover lines, in that order (see the module docstring); None when none names one.
+
+    A title that starts with a division's short name only (上海航运交易所…) yields
+    to a national issuer in the front matter (a ministry's rule about a place)."""
+    from ingest.gazetteer import gazetteer, is_national_issuer, national_jurisdiction
+
+    gaz = gazetteer()
+    national_title = _issuer_data().get("national_title_prefixes", [])
+    if title:
+        flat = bare_title(title)
+        if any(flat.startswith(p) for p in national_title):
+            return national_jurisdiction()
+        chain = gaz.leading(flat)
+        if chain:
+            full = flat.startswith(chain[0].name)
+            if full or not national_signal(list(front or []), issuer):
+                return _division_jurisdiction(chain)
+    if issuer:
+        if is_national_issuer(issuer):
+            return national_jurisdiction()
+        chain = gaz.leading(issuer)
+        if chain:
+            return _division_jurisdiction(chain)
+    if title and doc_type in _issuer_data().get("national_when_unplaced", []):
+        return national_jurisdiction()
+    for text in [doc_number or "", file_stem or "", *cover]:
+        flat = squash(text)
+        if not flat:
+            continue
+        chain = gaz.leading(flat)
+        if chain and flat.startswith(chain[0].name):
+            return _division_jurisdiction(chain)
+        organ = issuer_of(flat)
+        if organ and is_national_issuer(organ):
+            return national_jurisdiction()
     return None
 
 
-def jurisdiction_from_prefix(prefix: str) -> Jurisdiction:
-    """A :class:`Jurisdiction` from a title prefix such as 重庆市大渡口区.
-
-    The name is the innermost unit; a very short innermost unit (西区) keeps
-    its parent in the name (攀枝花市西区) since it is ambiguous alone.
-    """
-    units = split_units(prefix)
-    if not units:
-        return Jurisdiction(name=prefix)
-    name = units[-1]
-    parents = units[:-1]
-    if len(name) <= 2 and parents:
-        name = parents[-1] + name
-    province = next((p for p in (province_of(u) for u in units[:-1]) if p), None)
-    parent = parents[-1] if parents else None
-    if len(units[-1]) <= 2 and len(parents) >= 1:
-        parent = parents[-1]
-    return Jurisdiction(name=name, level=level_of(units[-1]), province=province, parent=parent)
+# --------------------------------------------------------------------------- all together
 
 
 def period_from(text: str) -> tuple[int, int] | None:
@@ -194,114 +362,75 @@ def period_from(text: str) -> tuple[int, int] | None:
     return None
 
 
-def find_reference_province(text: str, own_name: str) -> str | None:
-    """The province the text names: a cited provincial plan (《四川儿童发展纲要…》)
-    first, else the province name printed most often (内蒙古自治区, 四川省)."""
-    for m in re.finditer(r"《([^《》]{2,12}?)(?:妇女|儿童)发展(?:规划|纲要)", text):
-        ref = m.group(1)
-        if ref in ("中国", own_name):
-            continue
-        province = province_of(ref) or province_of(ref.rstrip("省"))
-        if province:
-            return province
-    names = [p + "省" for p in PROVINCES] + list(AUTONOMOUS_REGIONS)
-    counts = {name: text.count(name) for name in names}
-    best = max(counts, key=lambda n: counts[n])
-    return best if counts[best] else None
-
-
-def find_reference_parent(text: str, own_name: str) -> str | None:
-    """A parent city named by a cited plan of the level above (《包头市儿童发展纲要…》)."""
-    for m in re.finditer(r"《([^《》]{2,12}?[市州盟])(?:妇女|儿童)发展(?:规划|纲要)", text):
-        ref = m.group(1)
-        if ref != own_name and not province_of(ref) and ref not in own_name:
-            return ref
-    return None
-
-
-def infer_untitled(text: str) -> DetectedMetadata:
-    """Metadata for a plan that prints no title, from what the text names:
-    the issuing authority (自贡市委市政府 -> 自贡市), the subject it is about,
-    what it calls itself (本纲要/本规划) and the period of the plans it cites."""
-    meta = DetectedMetadata()
-    m = re.search(r"([\u4e00-\u9fff]{2,8}?[省市县区旗])(?:委|人民政府|政府)", text)
-    subjects = {s: text.count(s) for s in ("儿童", "妇女")}
-    subject = max(subjects, key=lambda k: subjects[k]) if any(subjects.values()) else None
-    kind = "纲要" if text.count("本纲要") >= text.count("本规划") else "规划"
-    periods = re.findall(rf"《[^《》]*?[（(](\d{{4}})\s*{_DASH}\s*(\d{{4}})年[）)]》", text)
-    if periods:
-        start, end = max(set(periods), key=periods.count)
-        meta.period = (int(start), int(end))
-    if m and subject:
-        meta.jurisdiction = jurisdiction_from_prefix(m.group(1))
-        meta.subject = subject
-        title = f"{m.group(1)}{subject}发展{kind}"
-        if meta.period:
-            title += f"（{meta.period[0]}—{meta.period[1]}年）"
-        meta.title = title
-    meta.status = "正式"
-    return meta
-
-
 def iso_date(m: re.Match[str]) -> str:
     year, month, day = m.group(1), int(m.group(2)), m.group(3)
     return f"{year}-{month:02d}" + (f"-{int(day):02d}" if day else "")
 
 
 def detect_metadata(
-    lines: list[Line], title_index: int | None, context: list[Line], body_text: str = ""
+    title: str | None,
+    title_printed: bool,
+    front: list[str],
+    cover: list[str],
+    file_name: str,
+    headings: list[str] | None = None,
+    title_line: int | None = None,
+    header_lines: list[int] | None = None,
 ) -> DetectedMetadata:
-    """Detect a plan's metadata.
-
-    ``title_index`` is the plan's title line in ``lines`` (None when no
-    title is printed); ``context`` holds the lines printed before the body
-    (issuing notice, cover) where a date and a document number are looked
-    for; ``body_text`` is searched for a cited provincial plan.
-    """
-    meta = DetectedMetadata() if title_index is not None else infer_untitled(body_text)
-    if title_index is not None:
-        span = header_span(lines, title_index)
-        meta.header_lines = [lines[i].no for i in span]
-        meta.title_line = lines[title_index].no
-        title = lines[title_index].text.strip()
-        status = None
-        for i in span[1:]:
-            sub = lines[i].text.strip()
-            if status_match := STATUS_RE.fullmatch(squash(sub)):
-                status = status_match.group(1)
-                if status == "征求意见稿":
-                    title += sub
-            elif not PERIOD_RE.search(title):
-                title += sub
-        m = match_title(title)
-        meta.title = title
-        if m:
-            meta.subject = m.group("subject")
-            meta.jurisdiction = jurisdiction_from_prefix(m.group("prefix"))
-        meta.period = period_from(title)
-        in_title = STATUS_RE.search(title)
-        meta.status = status or (in_title.group(1) if in_title else None) or "正式"
-    context_text = "\n".join(line.text for line in context if not line.boilerplate)
-    number = DOC_NUMBER_RE.search(context_text)
+    """Metadata of one document from its printed title (None: the file name
+    stands in), its front matter (history, subtitles, doc number), its cover
+    lines (issuing notice, issuer and date lines) and its file name."""
+    stem, file_date = file_title(file_name)
+    meta = DetectedMetadata(title=title or stem, title_printed=title_printed and bool(title))
+    meta.title_line = title_line
+    meta.header_lines = list(header_lines or [])
+    text_title = meta.title or ""
+    meta.doc_type = detect_doc_type(text_title, headings or [])
+    meta.subject = detect_subject(text_title)
+    plan = match_title(text_title)
+    if plan:
+        meta.subject = plan.group("subject")
+    meta.period = period_from(text_title) if meta.doc_type == "plan" else None
+    status = None
+    for line in front:
+        if m := STATUS_RE.fullmatch(squash(line)):
+            status = m.group(1)
+    in_title = STATUS_RE.search(text_title)
+    meta.status = status or (in_title.group(1) if in_title else None) or "正式"
+    history = [line for line in front if is_history_line(line)]
+    context = "\n".join(front + cover)
+    number = DOC_NUMBER_RE.search(context)
     if number:
-        meta.doc_number = number.group(0)
-    dates = list(DATE_RE.finditer(context_text))
-    if dates:
-        meta.issued = iso_date(dates[-1])
-    if meta.jurisdiction and body_text:
-        j = meta.jurisdiction
-        province = j.province or find_reference_province(body_text, j.name)
-        parent = j.parent
-        if parent is None and j.level in ("市辖区", "县", "旗", "自治县"):
-            parent = find_reference_parent(body_text, j.name)
-        meta.jurisdiction = Jurisdiction(j.name, j.level, province, parent)
+        meta.doc_number = squash(number.group(0))
+    issuer = None
+    for line in history + cover:
+        issuer = issuer_of(line)
+        if issuer:
+            break
+    meta.issuer = issuer
+    history_dates = [iso_date(m) for line in history for m in DATE_RE.finditer(line)]
+    if history_dates:
+        meta.issued = history_dates[0]
+        meta.version = file_date or history_dates[-1]
+    else:
+        dates = list(DATE_RE.finditer("\n".join(cover)))
+        meta.issued = iso_date(dates[-1]) if dates else None
+        meta.version = file_date or meta.issued
+    meta.jurisdiction = jurisdiction_from(
+        meta.title if title else None, issuer, meta.doc_number, stem, cover, meta.doc_type, front
+    )
     return meta
 
 
 def slugify(name: str) -> str:
-    """A doc-id slug from a file name: [a-z0-9-]; a hash for non-ASCII names."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    if len(re.sub(r"[^a-z]", "", slug)) < 2:
-        digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]
+    """A doc-id slug from a file name: lower-case letters, digits and Chinese
+    characters, other runs as "-" (未成年人保护法(2024-04-26) →
+    未成年人保护法-2024-04-26); at most 60 characters, a hash added when cut;
+    a hash for a name with nothing usable."""
+    slug = re.sub(r"[^a-z0-9\u3400-\u4dbf\u4e00-\u9fff]+", "-", name.lower()).strip("-")
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]
+    if len(slug) > 60:
+        slug = slug[:49].rstrip("-") + "-" + digest
+    if len(re.sub(r"[^a-z\u3400-\u4dbf\u4e00-\u9fff]", "", slug)) < 2:
         slug = f"doc-{digest}" if not slug else f"doc-{slug}-{digest}"
     return slug

@@ -44,21 +44,38 @@ class Jurisdiction:
 
 @dataclass
 class Document:
-    """One plan. A source file can hold several (the Xiqu notice holds two)."""
+    """One document: a plan, law, regulation, judicial interpretation, case …
+    A source file can hold several (the Xiqu notice holds two plans).
+
+    ``jurisdiction`` is None when nothing printed names one (shown as unknown,
+    never an empty name).  ``doc_type`` is plan, law, regulation, rule,
+    judicial_interpretation, case, decision, notice, opinion, programme or
+    document; ``profile`` the parsing profile (law, plan, notice, narrative);
+    ``issued`` the issue or adoption date, ``version`` the date of the version
+    the file holds (its last amendment, or the date in the file name)."""
 
     doc_id: str
     title: str
     subject: str | None
-    jurisdiction: Jurisdiction
+    jurisdiction: Jurisdiction | None
     period: tuple[int, int] | None
     status: str | None
     issued: str | None
     doc_number: str | None
     source_file: str  # file name relative to the ingested folder
     source_hash: str  # sha256 of the source file's bytes
-    line_start: int = 1  # first line of this plan in the source file (1-based)
-    line_end: int = 0  # last line of this plan in the source file (inclusive)
+    line_start: int = 1  # first line of this document in the source file (1-based)
+    line_end: int = 0  # last line of this document in the source file (inclusive)
     title_printed: bool = True
+    doc_type: str = "plan"
+    profile: str = "plan"
+    issuer: str | None = None
+    version: str | None = None
+
+    @property
+    def jurisdiction_name(self) -> str | None:
+        """The jurisdiction's name, None when unknown."""
+        return self.jurisdiction.name if self.jurisdiction is not None else None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -68,11 +85,12 @@ class Document:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
         period = data.get("period")
+        jurisdiction = data.get("jurisdiction")
         return cls(
             doc_id=data["doc_id"],
             title=data["title"],
             subject=data.get("subject"),
-            jurisdiction=Jurisdiction.from_dict(data["jurisdiction"]),
+            jurisdiction=Jurisdiction.from_dict(jurisdiction) if jurisdiction and jurisdiction.get("name") else None,
             period=(int(period[0]), int(period[1])) if period else None,
             status=data.get("status"),
             issued=data.get("issued"),
@@ -82,18 +100,23 @@ class Document:
             line_start=int(data.get("line_start", 1)),
             line_end=int(data.get("line_end", 0)),
             title_printed=bool(data.get("title_printed", True)),
+            doc_type=str(data.get("doc_type") or "plan"),
+            profile=str(data.get("profile") or "plan"),
+            issuer=data.get("issuer"),
+            version=data.get("version"),
         )
 
 
 @dataclass
 class Clause:
-    """The unit of retrieval and citation: one numbered item, principle,
-    paragraph of narrative, or one row of an indicator table."""
+    """The unit of retrieval and citation: an article (第二十四条 with all its
+    款 and 项), one numbered item, principle, paragraph of narrative, or one
+    row of a table."""
 
     clause_id: str
     doc_id: str
     section_path: list[str]  # headings as printed, outermost first
-    number: str | None  # the item's printed number ("3"), None when unnumbered
+    number: str | None  # the item's number ("3") or the article as printed ("第二十四条"); None when unnumbered
     kind: str  # one of CLAUSE_KINDS
     text: str  # as printed: broken lines re-joined, artefacts removed
     line_start: int  # 1-based, inclusive, in the source file
@@ -126,7 +149,7 @@ class Clause:
 
 @dataclass
 class ParsedDocument:
-    """A plan with its clauses in reading order."""
+    """A document with its clauses in reading order."""
 
     document: Document
     clauses: list[Clause]

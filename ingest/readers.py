@@ -1,17 +1,28 @@
-"""Readers: turn a source file into text, whatever its encoding.
+"""Readers: turn a source file into blocks, whatever its format and encoding.
 
 Readers are registered by file suffix with :func:`register_reader`:
 ``.txt``/``.md`` here, ``.docx``, ``.pdf`` and ``.html``/``.htm`` in
-:mod:`ingest.formats`.  Every reader returns the text with ``\\n`` line
-ends; for plain text, line ``n`` of the returned text is line ``n`` of the
-source as an editor shows it; for the other formats the lines are those of
-the extracted text (one per paragraph, table cell or PDF text line).
+:mod:`ingest.formats`.  Every reader returns :class:`ingest.blocks.Block`
+objects in reading order -- headings (with the level the source gives),
+paragraphs, and tables with their cells -- rather than imitating a text
+file.  Plain text and Markdown are decoded and cut into blocks by the one
+heuristic builder, :func:`ingest.blocks.text_blocks`: block ``n`` is line
+``n`` of the source as an editor shows it.  The other formats take the
+structure their source declares; their line numbers count the extracted
+units (paragraphs, table cells, PDF text lines) in reading order, so
+:func:`ingest.blocks.render_text` of the blocks gives the flattened text the
+readers used to return (tables one tab-led line per cell, a blank line after
+each row), and a citation's line range locates the clause there.
 
 Public API::
 
-    read_document(path) -> ReadResult(text, warnings)  # warnings: pages without text …
-    read_text(path) -> str                             # read_document(path).text
-    ReadError(path, reason)                            # unreadable, corrupt, unsupported
+    read_document(path) -> ReadResult(blocks, warnings)  # warnings: pages without text …
+    ReadResult.text                                      # render_text(blocks)
+    read_text(path) -> str                               # read_document(path).text
+    ReadError(path, reason)                              # unreadable, corrupt, unsupported
+
+A reader function takes the path and returns ``list[Block]`` or a
+:class:`ReadResult` (when it has warnings).
 """
 
 from __future__ import annotations
@@ -19,20 +30,28 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from ingest.blocks import Block, Cell, render_text, text_blocks
 
 
 @dataclass
 class ReadResult:
-    """The text of a file plus what a person should know about its reading
+    """The blocks of a file plus what a person should know about its reading
     (e.g. "page 3 has no text layer (scanned?); its content is missing")."""
 
-    text: str
+    blocks: list[Block]
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def text(self) -> str:
+        """The blocks as text (:func:`ingest.blocks.render_text`), for callers
+        that want a string: one line per line number, ``\\n`` line ends."""
+        return render_text(self.blocks)
 
-Reader = Callable[[Path], "str | ReadResult"]
+
+Reader = Callable[[Path], "list[Block] | ReadResult"]
 
 _READERS: dict[str, Reader] = {}
 
@@ -74,8 +93,9 @@ def is_supported(path: Path) -> bool:
 def read_document(path: Path | str) -> ReadResult:
     """Read ``path`` with the reader registered for its suffix.
 
-    Returns the text (``\\n`` line ends) and warnings about content that
-    could not be read (a scanned PDF page).  Raises :class:`ReadError` when
+    Returns the blocks (see the module docstring; NUL characters removed,
+    ``\\r\\n``/``\\r`` turned into ``\\n`` in their text) and warnings about
+    content that could not be read (a scanned PDF page).  Raises :class:`ReadError` when
     the suffix is unsupported, the file is missing, empty of any text layer,
     corrupt, encrypted or cannot be decoded; its message names the file and
     the reason.
@@ -91,10 +111,9 @@ def read_document(path: Path | str) -> ReadResult:
     if not path.is_file():
         raise ReadError(path, "no such file" if not path.exists() else "not a regular file")
     result = reader(path)
-    if isinstance(result, str):
+    if not isinstance(result, ReadResult):
         result = ReadResult(result)
-    text = _normalise_newlines(result.text).replace("\x00", "")
-    return ReadResult(text, list(result.warnings))
+    return ReadResult([_clean_block(b) for b in result.blocks], list(result.warnings))
 
 
 def read_text(path: Path | str) -> str:
@@ -111,6 +130,24 @@ def _cjk_share(text: str) -> float:
 
 def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _clean(text: str) -> str:
+    return _normalise_newlines(text).replace("\x00", "")
+
+
+def _clean_block(block: Block) -> Block:
+    """``block`` with NUL characters removed and newlines normalised in its
+    text, raw form and cells (the block itself when there is nothing to do)."""
+    texts = [block.text, block.raw, *(cell.text for row in block.rows for cell in row)]
+    if not any("\x00" in t or "\r" in t for t in texts):
+        return block
+    return replace(
+        block,
+        text=_clean(block.text),
+        raw=_clean(block.raw),
+        rows=[[Cell(_clean(cell.text), cell.line) for cell in row] for row in block.rows],
+    )
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
@@ -154,8 +191,10 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
 
 
 @register_reader(".txt", ".md", ".markdown", ".text")
-def read_plain(path: Path) -> str:
-    """Read a plain-text or Markdown file, detecting its encoding."""
+def read_plain(path: Path) -> list[Block]:
+    """Read a plain-text or Markdown file, detecting its encoding, as one
+    block per source line (:func:`ingest.blocks.text_blocks`: ``#`` headings,
+    pipe tables, HTML comments blanked)."""
     data = read_bytes(path)
     if not data:
         raise ReadError(path, "the file is empty (0 bytes)")
@@ -166,7 +205,7 @@ def read_plain(path: Path) -> str:
     text = _normalise_newlines(text)
     if len(_CONTROL.findall(text)) > max(8, len(text) // 1000):
         raise ReadError(path, "looks like a binary file, not text")
-    return text
+    return text_blocks(text.replace("\x00", ""))
 
 
 def read_bytes(path: Path) -> bytes:

@@ -130,7 +130,7 @@ MARKERS: dict[str, Marker] = {
         _m("section", rf"^第(?P<n>{NUM})节", "节"),
         _m("article", rf"^第(?P<n>{NUM})条(?:之(?P<sub>[{CN_NUM}0-9]{{1,4}}))?", "条"),
         _m("plan_part", rf"^第(?P<n>{NUM})(?:部分|篇)", "部分"),
-        _m("cn_enum", rf"^(?P<n>[{CN_NUM}]{{1,4}})\s*[、.．]"),
+        _m("cn_enum", rf"^(?P<n>[{CN_NUM}]{{1,4}})\s*、"),
         _m("paren_cn", rf"^[（(]\s*(?P<n>[{CN_NUM}]{{1,4}})\s*[）)]"),
         _m("arabic", r"^(?P<n>[0-9０-９]{1,3})\s*[.．、](?![0-9０-９])"),
         _m("paren_arabic", r"^[（(]\s*(?P<n>[0-9０-９]{1,3})\s*[）)]"),
@@ -145,7 +145,9 @@ ARTICLE_RE = MARKERS["article"].pattern
 # full stop, the end of the line, or the article's text.
 _ARTICLE_LEAD = re.compile(rf"^(?P<marker>第(?P<n>{NUM})条(?:之(?P<sub>[{CN_NUM}0-9]{{1,4}}))?)(?P<sep>[\s\u3000]+|[:：．.、]|$)")
 # Words that, right after 第X条, make it a reference (第十条规定的…), not an article.
-_REFERENCE_AFTER = ("规定", "的规定", "所", "第", "中", "至", "、第", "和第", "或者", "及", "以及", "款", "项", "之规定")
+_REFERENCE_AFTER = (
+    "规定", "的", "所", "第", "中规定", "中的", "至第", "至", "、第", "和第", "或者第", "及第", "以及第", "款", "项", "之规定",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ from index.parallel import map_in_processes
 from index.store import STORE_FILE, ClauseStore
 from index.stores import StoreSpec
 from ingest.model import ParsedDocument
-from ingest.pipeline import Catalog, discover_files, load_catalog, parse_file
+from ingest.parse import Catalog, discover_files, load_catalog, parse_file
 from ingest.readers import ReadError
 
 from . import settings

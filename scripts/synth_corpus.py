@@ -297,7 +297,7 @@ def _perturb_phrases(text: str, rng: random.Random) -> str:
 
 def load_base(corpus_dir: Path = DEFAULT_CORPUS) -> list[ParsedDocument]:
     """The real plans, parsed as ``policy-search ingest`` parses them."""
-    from ingest.pipeline import discover_files, load_catalog, parse_file
+    from ingest.parse import discover_files, load_catalog, parse_file
 
     corpus_dir = Path(corpus_dir)
     catalog_path = corpus_dir / "catalog.json"

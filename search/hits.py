@@ -9,34 +9,40 @@ from typing import Any
 
 from index.textnorm import fold
 from ingest.model import Clause, Document
+from ingest.text import citation_heading
 
-_NUMBERED_HEADING = re.compile(r"^(第[一二三四五六七八九十百]+[章节部分]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])")
-_TRAILING = re.compile(r"[。：:．.\s]+$")
-
-
-def clean_heading(heading: str) -> str:
-    """A heading for citations: trailing punctuation and inner spaces removed."""
-    return _TRAILING.sub("", heading.strip())
+# Plan headings are printed glued to what follows (一、总体思路（三）主要目标);
+# a law's 第X章 / 第X节 headings are separated by a space.
+_GLUED_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])")
 
 
 def citation(document: Document, clause: Clause) -> str:
-    """A readable citation such as
-    《重庆市大渡口区儿童发展规划（2021—2030年）》一、总体思路（三）主要目标 专栏一 第2项."""
+    """A readable citation: the title, the section path as printed and the
+    clause's own number in the document's citation unit:
+    《重庆市大渡口区儿童发展规划（2021—2030年）》一、总体思路（三）主要目标 专栏一 第2项;
+    《北京市未成年人保护条例》第三章 学校保护 第二十四条; a row of a table other
+    than an indicator table is 第N行."""
     out = f"《{document.title}》"
     first = True
     for raw in clause.section_path:
-        heading = clean_heading(raw)
+        heading = citation_heading(raw)
         if not heading:
             continue
         if heading.startswith("专栏"):
             heading = heading.split()[0] if " " in heading else heading[:3]
-        if first or _NUMBERED_HEADING.match(heading):
+        if first or _GLUED_HEADING.match(heading):
             out += heading
         else:
             out += " " + heading
         first = False
-    if clause.number:
-        out += f" 第{clause.number}项"
+    number = clause.number
+    if number:
+        if clause.kind == "article" or number.startswith("第"):
+            out += f" {number}"
+        elif clause.kind == "row":
+            out += f" 第{number}行"
+        else:
+            out += f" 第{number}项"
     return out
 
 

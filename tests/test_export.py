@@ -52,7 +52,7 @@ def test_export_writes_a_sentence_transformers_directory(exported: Path) -> None
 
 
 def _corpus_clauses(n: int) -> list[str]:
-    from ingest.pipeline import discover_files, load_catalog, parse_file
+    from ingest.parse import discover_files, load_catalog, parse_file
 
     catalog = load_catalog(CORPUS / "catalog.json")
     texts: list[str] = []

@@ -29,7 +29,7 @@ import pytest
 
 from ingest.clean import strip_markdown
 from ingest.model import ParsedDocument
-from ingest.pipeline import load_catalog, parse_file
+from ingest.parse import load_catalog, parse_file
 from ingest.readers import ReadError, ReadResult, read_document, read_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -307,7 +307,8 @@ def test_html_blocks_br_tables_and_charset(tmp_path):
     )
     path = tmp_path / "page.htm"
     path.write_bytes(page.encode("gb18030"))
-    assert read_document(path) == ReadResult(
+    result = read_document(path)
+    assert (result.text, result.warnings) == (
         "一、总体目标\n第一行被源文件换行，\n第二行。\n块内文字内联\n段落\n尾巴\n"
         "\t类别\n\t序号\n\t指标\n\n\t儿童与健康\n\t1\n\t新生儿死亡率（‰）\n\n\t\n\t2\n\t婴儿死亡率（‰）\n",
         [],
@@ -449,3 +450,179 @@ def test_missing_file_raises_read_error(tmp_path):
 def test_read_text_is_read_document_text():
     result = read_document(CORPUS / XIANGNING)
     assert result.warnings == [] and result.text == read_text(CORPUS / XIANGNING)
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+def _kinds(result: ReadResult) -> list[tuple]:
+    """(kind, line, text, level, boxed) of every non-table block."""
+    return [(b.kind, b.line, b.text, b.level, b.boxed) for b in result.blocks if b.kind != "table"]
+
+
+def _cells(result: ReadResult) -> list[list[list[tuple[str, int]]]]:
+    """Every table block as rows of (text, line) cells."""
+    return [
+        [[(cell.text, cell.line) for cell in row] for row in b.rows]
+        for b in result.blocks
+        if b.kind == "table"
+    ]
+
+
+def test_docx_heading_styles_give_heading_blocks(tmp_path):
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    document.add_paragraph("某某县儿童发展规划")
+    document.add_heading("一、总体目标", level=1)
+    document.add_heading("（一）儿童与健康", level=2)
+    document.add_paragraph("1.新生儿死亡率降至3‰以下。")
+    document.styles.add_style("标题 3", WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph("主要目标：", style="标题 3")  # a localised heading style name
+    outlined = document.add_paragraph("二、组织实施")  # an outline level on the paragraph
+    outline = OxmlElement("w:outlineLvl")
+    outline.set(qn("w:val"), "0")
+    outlined._p.get_or_add_pPr().append(outline)
+    path = tmp_path / "headings.docx"
+    document.save(str(path))
+    result = read_document(path)
+    assert _kinds(result) == [
+        ("paragraph", 1, "某某县儿童发展规划", None, False),
+        ("heading", 2, "一、总体目标", 1, False),
+        ("heading", 3, "（一）儿童与健康", 2, False),
+        ("paragraph", 4, "1.新生儿死亡率降至3‰以下。", None, False),
+        ("heading", 5, "主要目标：", 3, False),
+        ("heading", 6, "二、组织实施", 1, False),
+    ]
+    # headings render as their plain text, as the lines did before
+    assert result.text.split("\n")[1:3] == ["一、总体目标", "（一）儿童与健康"]
+
+
+def test_docx_table_is_one_table_block_with_cells(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("专栏一 主要指标")
+    table = document.add_table(rows=3, cols=3)
+    table.cell(1, 0).merge(table.cell(2, 0))  # the category cell merged down
+    for (r, c), text in {
+        (0, 0): "类别", (0, 1): "序号", (0, 2): "指标",
+        (1, 0): "儿童与健康", (1, 1): "1", (1, 2): "新生儿死亡率（‰）",
+        (2, 1): "2", (2, 2): "婴儿死亡率（‰）",
+    }.items():  # fmt: skip
+        table.cell(r, c).text = text
+    document.add_paragraph("二、重点任务")
+    path = tmp_path / "table.docx"
+    document.save(str(path))
+    result = read_document(path)
+    assert [b.kind for b in result.blocks] == ["paragraph", "table", "paragraph"]
+    # one number per cell, one left unused after each row (the flattened text's blank line)
+    assert _cells(result) == [
+        [
+            [("类别", 2), ("序号", 3), ("指标", 4)],
+            [("儿童与健康", 6), ("1", 7), ("新生儿死亡率（‰）", 8)],
+            [("", 10), ("2", 11), ("婴儿死亡率（‰）", 12)],
+        ]
+    ]
+    table_block = result.blocks[1]
+    assert (table_block.line, table_block.line_end) == (2, 12)
+    assert _kinds(result) == [
+        ("paragraph", 1, "专栏一 主要指标", None, False),
+        ("paragraph", 14, "二、重点任务", None, False),
+    ]
+    assert result.text == (
+        "专栏一 主要指标\n\t类别\n\t序号\n\t指标\n\n\t儿童与健康\n\t1\n\t新生儿死亡率（‰）\n\n"
+        "\t\n\t2\n\t婴儿死亡率（‰）\n\n二、重点任务"
+    )
+
+
+def test_html_headings_and_table_blocks(tmp_path):
+    page = (
+        "<html><body><h1>某某县儿童发展规划</h1><h3>主要目标：</h3><p>正文。</p>"
+        "<table><tr><th>类别</th><th>序号</th><th>指标</th></tr>"
+        "<tr><td rowspan='2'>儿童与健康</td><td>1</td><td>新生儿<br>死亡率（‰）</td></tr>"
+        "<tr><td>2</td><td>婴儿死亡率（‰）</td></tr></table><p>后文</p></body></html>"
+    )
+    path = tmp_path / "table.html"
+    path.write_text(page, encoding="utf-8")
+    result = read_document(path)
+    assert [b.kind for b in result.blocks] == [
+        "heading",
+        "heading",
+        "paragraph",
+        "table",
+        "paragraph",
+    ]
+    assert _kinds(result) == [
+        ("heading", 1, "某某县儿童发展规划", 1, False),
+        ("heading", 2, "主要目标：", 3, False),
+        ("paragraph", 3, "正文。", None, False),
+        ("paragraph", 16, "后文", None, False),
+    ]
+    assert _cells(result) == [
+        [
+            [("类别", 4), ("序号", 5), ("指标", 6)],
+            [("儿童与健康", 8), ("1", 9), ("新生儿死亡率（‰）", 10)],
+            [("", 12), ("2", 13), ("婴儿死亡率（‰）", 14)],
+        ]
+    ]
+
+
+def test_one_column_table_gives_boxed_paragraphs(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("（一）儿童与健康")
+    cell = document.add_table(rows=1, cols=1).cell(0, 0)
+    cell.text = "专栏1 儿童健康工程"
+    cell.add_paragraph("1.出生缺陷防治。")
+    document.add_paragraph("（二）儿童与教育")
+    docx_path = tmp_path / "box.docx"
+    document.save(str(docx_path))
+    html_path = tmp_path / "box.html"
+    html_path.write_text(
+        "<html><body><p>（一）儿童与健康</p><table><tr><td>专栏1 儿童健康工程<br>"
+        "1.出生缺陷防治。</td></tr></table><p>（二）儿童与教育</p></body></html>",
+        encoding="utf-8",
+    )
+    for path in (docx_path, html_path):
+        result = read_document(path)
+        assert _kinds(result) == [
+            ("paragraph", 1, "（一）儿童与健康", None, False),
+            ("paragraph", 2, "专栏1 儿童健康工程", None, True),
+            ("paragraph", 3, "1.出生缺陷防治。", None, True),
+            ("paragraph", 5, "（二）儿童与教育", None, False),
+        ], path.name
+        assert not any(b.kind == "table" for b in result.blocks)
+        assert (
+            result.text
+            == "（一）儿童与健康\n\t专栏1 儿童健康工程\n\t1.出生缺陷防治。\n\n（二）儿童与教育"
+        )
+
+
+def test_markdown_pipe_table_and_comment_blocks(tmp_path):
+    path = tmp_path / "plan.md"
+    path.write_text(
+        "# 某某县儿童发展规划\n<!-- INFO\nEND -->\n正文。\n"
+        "| 类别 | 指标 |\n| --- | --- |\n| 儿童与健康 | 新生儿死亡率 |\n## 一、总体目标\n",
+        encoding="utf-8",
+    )
+    result = read_document(path)
+    assert isinstance(result, ReadResult) and result.warnings == []
+    assert _kinds(result) == [
+        ("heading", 1, "某某县儿童发展规划", 1, False),
+        ("paragraph", 2, "", None, False),  # the comment, blanked: its lines kept
+        ("paragraph", 3, "", None, False),
+        ("paragraph", 4, "正文。", None, False),
+        ("heading", 8, "一、总体目标", 2, False),
+        ("paragraph", 9, "", None, False),
+    ]
+    assert _cells(result) == [
+        [[("类别", 5), ("指标", 5)], [("儿童与健康", 7), ("新生儿死亡率", 7)]]
+    ]
+    lines = result.text.split("\n")
+    assert lines[1:3] == ["", ""] and lines[3] == "正文。" and lines[4] == "| 类别 | 指标 |"
+    assert len(lines) == 9

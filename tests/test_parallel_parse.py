@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.pipeline import discover_files, load_catalog
+from ingest.parse import discover_files, load_catalog
 from policy_search.pipeline import parse_many
 from scripts.synth_corpus import synthesize, write_txt
 

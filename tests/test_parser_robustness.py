@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from ingest.clean import clean_lines, squash
 from ingest.model import CLAUSE_KINDS
-from ingest.pipeline import parse_file
+from ingest.parse import parse_file
 from ingest.readers import ReadError
 from ingest.structure import parse_with_accounting
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from index import IndexReader
 from index.embedders import shared_embedder
-from ingest.pipeline import discover_files, load_catalog
+from ingest.parse import discover_files, load_catalog
 from policy_search.cli import cli
 from policy_search.distributed import RayAddressError, RayIngestError, RaySession, parse_address
 from policy_search.pipeline import ingest_paths, parse_many

@@ -76,7 +76,7 @@ def test_texts_are_perturbed_but_plausible(base, synth10) -> None:
 
 
 def test_write_txt_round_trips_through_the_parser(tmp_path: Path, base) -> None:
-    from ingest.pipeline import parse_file
+    from ingest.parse import parse_file
 
     docs = synthesize(1, base=base)
     paths = write_txt(docs, tmp_path)

@@ -1,25 +1,37 @@
 """``.docx`` reader (python-docx for the package, lxml for the body).
 
-The body is read in document order: every paragraph is a line (a soft line
-break ``<w:br/>`` starts a new line), headings included as plain lines;
-automatic list numbers (``1.`` ``（一）`` …) are written out as Word shows
-them, so numbered items keep their numbers.  A table is flattened row by row
-with one tab-led line per cell (a cell's paragraphs joined; a vertically
-merged continuation cell is an empty tab), and a blank line after each row:
-this reproduces the flattened form of an indicator table such as 大渡口's
-专栏一.  A single-column table (a box, 专栏) gives one tab-led line per
-paragraph.  Leading indentation of body paragraphs is dropped, so only table
-cells are tab-led.  Text boxes, deleted revisions, headers and footers are
+The body is read in document order into blocks (:mod:`ingest.blocks`):
+
+- every paragraph is a paragraph block, one per line (a soft line break
+  ``<w:br/>`` starts a new one); leading indentation by spaces or tabs is
+  dropped, an empty paragraph is a blank paragraph block;
+- a paragraph styled as a Word heading (style name ``Heading N`` / ``标题 N``,
+  or an outline level in its own or its style's ``pPr``) is a ``heading``
+  block with ``level=N`` -- a hint: its text is exactly the paragraph's;
+- automatic list numbers (``1.`` ``（一）`` …) are written out as Word shows
+  them, so numbered items keep their numbers;
+- a single-column table (a box, 专栏) gives one ``boxed`` paragraph block per
+  non-empty paragraph of its cells;
+- any other table is one ``table`` block: rows of :class:`ingest.blocks.Cell`,
+  a cell's paragraphs joined into one text, a vertically merged
+  continuation cell an empty cell.
+
+Line numbers count these units as the lines of the flattened text
+(:class:`ingest.formats.cells.BlockBuilder`): a paragraph line, a box
+paragraph, a table cell each take one, and a blank line follows each table
+row and each box.  Text boxes, deleted revisions, headers and footers are
 not read.
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from ingest.formats.cells import cell_lines, join_cell
+from ingest.blocks import Block
+from ingest.formats.cells import BlockBuilder, join_cell
 from ingest.readers import ReadError, ReadResult, read_bytes, register_reader
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -35,6 +47,10 @@ _SKIP = {
     f"{W}rPr",
 }
 _CN_DIGITS = "零一二三四五六七八九"
+# Word's built-in heading styles ("heading 1" in styles.xml, shown as "Heading 1"
+# or, by WPS and localised templates, "标题 1").
+_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.I)
+_MAX_BASED_ON = 20  # bound on a chain of basedOn styles
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
@@ -262,24 +278,87 @@ def _block_elements(container: Any) -> list[Any]:
     return out
 
 
-def docx_lines(document: Any) -> list[str]:
-    """The lines of a python-docx ``Document`` (see the module docstring)."""
+class _Headings:
+    """Heading levels of paragraphs: a paragraph's own outline level, else its
+    style's (a heading style by name, an outline level, or those of the style
+    it is based on)."""
+
+    def __init__(self, document: Any) -> None:
+        self.by_style: dict[str, int | None] = {}
+        own: dict[str, int | None] = {}
+        based_on: dict[str, str] = {}
+        try:
+            styles = list(document.styles.element.iter(f"{W}style"))
+        except Exception:  # no styles part
+            styles = []
+        for style in styles:
+            style_id = style.get(f"{W}styleId", "")
+            name = style.find(f"{W}name")
+            m = _HEADING_STYLE.match((name.get(f"{W}val", "") if name is not None else "").strip())
+            outline = style.find(f"{W}pPr/{W}outlineLvl")
+            if m:
+                own[style_id] = int(m.group(1))
+            elif outline is not None:
+                own[style_id] = _outline_level(outline)
+            base = style.find(f"{W}basedOn")
+            if base is not None:
+                based_on[style_id] = base.get(f"{W}val", "")
+        for style_id in {s.get(f"{W}styleId", "") for s in styles}:
+            current, level = style_id, None
+            for _ in range(_MAX_BASED_ON):
+                if current in own:
+                    level = own[current]
+                    break
+                if current not in based_on:
+                    break
+                current = based_on[current]
+            self.by_style[style_id] = level
+
+    def level(self, p: Any) -> int | None:
+        """The heading level (1–9) of paragraph element ``p``, or None."""
+        ppr = p.find(f"{W}pPr")
+        if ppr is None:
+            return None
+        outline = ppr.find(f"{W}outlineLvl")
+        if outline is not None:
+            return _outline_level(outline)
+        style = ppr.find(f"{W}pStyle")
+        if style is None:
+            return None
+        return self.by_style.get(style.get(f"{W}val", ""))
+
+
+def _outline_level(node: Any) -> int | None:
+    """``w:outlineLvl`` 0–8 as heading level 1–9; 9 (body text) as None."""
+    try:
+        value = int(node.get(f"{W}val", ""))
+    except ValueError:
+        return None
+    return value + 1 if 0 <= value <= 8 else None
+
+
+def docx_blocks(document: Any) -> list[Block]:
+    """The blocks of a python-docx ``Document`` (see the module docstring)."""
     numbering = _Numbering(document)
-    lines: list[str] = []
+    headings = _Headings(document)
+    out = BlockBuilder()
     for element in _block_elements(document.element.body):
         if element.tag == f"{W}p":
+            level = headings.level(element)
             for line in paragraph_text(element, numbering).split("\n"):
-                lines.append(line.lstrip(" \t").rstrip())
+                out.paragraph(line.lstrip(" \t").rstrip(), level)
             continue
         rows = _table_rows(element, numbering)
         width = max((len(r) for r in rows), default=0)
-        if width == 1:  # a box: one tab-led line per paragraph
+        if width == 1:  # a box: one boxed paragraph per paragraph
             for row in rows:
-                lines.extend("\t" + p.strip() for p in row[0] if p.strip())
-            lines.append("")
+                for paragraph in row[0] if row else []:
+                    if paragraph.strip():
+                        out.boxed(paragraph)
+            out.blank()
         else:
-            lines.extend(cell_lines([[join_cell(cell) for cell in row] for row in rows]))
-    return lines
+            out.table([[join_cell(cell) for cell in row] for row in rows])
+    return out.finish()
 
 
 @register_reader(".docx")
@@ -299,14 +378,14 @@ def read_docx(path: Path) -> ReadResult:
         import docx  # python-docx
 
         document = docx.Document(str(path))
-        lines = docx_lines(document)
+        blocks = docx_blocks(document)
     except ReadError:
         raise
     except Exception as exc:  # zip/XML/package errors of every kind
         raise ReadError(
             path, f"corrupt or unsupported Word .docx file ({type(exc).__name__}: {exc})"
         ) from exc
-    warnings = (
-        [] if any(line.strip() for line in lines) else [f"{path.name}: the document has no text"]
+    has_text = any(
+        block.text or any(cell.text for row in block.rows for cell in row) for block in blocks
     )
-    return ReadResult("\n".join(lines), warnings)
+    return ReadResult(blocks, [] if has_text else [f"{path.name}: the document has no text"])

@@ -4,16 +4,26 @@ Encoding: a byte-order mark, else the ``<meta charset>`` / ``http-equiv``
 declaration (gb2312/gbk read as their superset gb18030), else the detector
 of :func:`ingest.readers.decode_bytes`.
 
-Text: every block element (``p``, ``div``, ``h1``–``h6``, ``li`` …) is a line
-of its own and ``<br>`` breaks a line; whitespace collapses as in a browser,
-except that a source line break between two Chinese characters is no space.
+Blocks (:mod:`ingest.blocks`), in document order:
+
+- every block element (``p``, ``div``, ``li`` …) gives a paragraph block of
+  its own and ``<br>`` starts a new one; ``<h1>``–``<h6>`` give heading
+  blocks of that level (a hint; the text is the element's); whitespace
+  collapses as in a browser, except that a source line break between two
+  Chinese characters is no space;
+- a data table is one ``table`` block: rows of :class:`ingest.blocks.Cell`,
+  a cell's lines joined into one text, a ``rowspan`` cell leaving empty
+  cells below it (a ``colspan`` cell is one cell);
+- a single-column table (a box) gives one ``boxed`` paragraph block per line
+  of its cells;
+- a layout table (a nested table, or a cell of four lines or more) is read
+  as ordinary flow.
+
 ``script``, ``style``, ``nav``, ``head``, ``noscript``, ``template``, forms and
-hidden elements are dropped.  A data table is flattened row by row with one
-tab-led line per cell (a ``rowspan`` cell leaves empty cells below it, a
-blank line after each row), the flattened form of 大渡口's 专栏一; a
-single-column table (a box) gives one tab-led line per line of its cell.  A
-layout table (a nested table, or a cell of four lines or more) is read as
-ordinary flow.
+hidden elements are dropped.  Line numbers count these units as the lines of
+the flattened text (:class:`ingest.formats.cells.BlockBuilder`): a paragraph
+line, a box line, a table cell each take one, and a blank line follows each
+table row and each box.
 """
 
 from __future__ import annotations
@@ -23,7 +33,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ingest.formats.cells import cell_lines, collapse, join_cell
+from ingest.blocks import Block
+from ingest.formats.cells import BlockBuilder, collapse, join_cell
 from ingest.readers import ReadError, ReadResult, decode_bytes, read_bytes, register_reader
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -40,6 +51,7 @@ _BLOCK = {
     "figure", "figcaption", "fieldset", "center", "body", "html", "hr", "caption", "details",
     "summary", "tr", "td", "th", "thead", "tbody", "tfoot",
 }  # fmt: skip
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _LAYOUT_CELL_LINES = 4
 
 
@@ -76,14 +88,15 @@ def _hidden(el: Any) -> bool:
 
 class _Walker:
     def __init__(self) -> None:
-        self.lines: list[str] = []
+        self.out = BlockBuilder()
         self.buf: list[str] = []
+        self.level: int | None = None  # inside <hN>: N
 
     def flush(self) -> None:
         text = collapse("".join(self.buf))
         self.buf.clear()
         if text:
-            self.lines.append(text)
+            self.out.paragraph(text, self.level)
 
     def walk(self, el: Any) -> None:
         if not isinstance(el.tag, str):  # comment, processing instruction
@@ -98,7 +111,7 @@ class _Walker:
             self.flush()
             for line in el.text_content().split("\n"):
                 if line.strip():
-                    self.lines.append(line.strip())
+                    self.out.paragraph(line.strip(), self.level)
             return
         if tag == "table":
             self.flush()
@@ -107,6 +120,9 @@ class _Walker:
         block = tag in _BLOCK
         if block:
             self.flush()
+        outer_level = self.level
+        if tag in _HEADINGS:
+            self.level = _HEADINGS[tag]
         if el.text:
             self.buf.append(el.text)
         for child in el:
@@ -115,6 +131,7 @@ class _Walker:
                 self.buf.append(child.tail)
         if block:
             self.flush()
+        self.level = outer_level
 
     def table(self, table: Any) -> None:
         rows = [
@@ -139,7 +156,7 @@ class _Walker:
                     column += 1
                 walker = _Walker()
                 walker.walk_children(td)
-                cells.append(walker.lines)
+                cells.append(walker.out.texts())
                 span = _int(td.get("rowspan"), 1)
                 width = _int(td.get("colspan"), 1)
                 if span > 1:
@@ -157,10 +174,11 @@ class _Walker:
         width = max((len(r) for r in grid), default=0)
         if width == 1:
             for row in grid:
-                self.lines.extend("\t" + line for line in row[0])
-            self.lines.append("")
+                for line in row[0] if row else []:
+                    self.out.boxed(line)
+            self.out.blank()
         elif width:
-            self.lines.extend(cell_lines([[join_cell(cell) for cell in row] for row in grid]))
+            self.out.table([[join_cell(cell) for cell in row] for row in grid])
 
     def walk_children(self, el: Any) -> None:
         if el.text:
@@ -191,8 +209,8 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
-def html_lines(text: str) -> list[str]:
-    """The lines of an HTML document (see the module docstring)."""
+def html_blocks(text: str) -> list[Block]:
+    """The blocks of an HTML document (see the module docstring)."""
     import lxml.html  # type: ignore[import-untyped]
 
     text = _XML_DECL.sub("", text, count=1)
@@ -203,12 +221,12 @@ def html_lines(text: str) -> list[str]:
     walker = _Walker()
     walker.walk(root)
     walker.flush()
-    return walker.lines
+    return walker.out.finish()
 
 
 @register_reader(".html", ".htm", ".xhtml")
 def read_html(path: Path) -> ReadResult:
-    """Read an HTML page as plain lines (see the module docstring)."""
+    """Read an HTML page as blocks (see the module docstring)."""
     data = read_bytes(path)
     if not data.strip():
         raise ReadError(path, "the file is empty")
@@ -219,8 +237,8 @@ def read_html(path: Path) -> ReadResult:
     if "\x00" in text:
         raise ReadError(path, "looks like a binary file, not HTML")
     try:
-        lines = html_lines(text)
+        blocks = html_blocks(text)
     except Exception as exc:  # lxml parser errors
         raise ReadError(path, f"cannot parse the HTML ({type(exc).__name__}: {exc})") from exc
-    warnings = [] if lines else [f"{path.name}: the page has no text"]
-    return ReadResult("\n".join(lines), warnings)
+    warnings = [] if blocks else [f"{path.name}: the page has no text"]
+    return ReadResult(blocks, warnings)

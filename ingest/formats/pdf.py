@@ -10,7 +10,14 @@ at the left edge (no first-line indent), follows with no extra vertical gap
 and does not itself start a heading or a numbered item -- also across a page
 break, with a page-number line in between moved after the joined line; every
 other line is a line of its own, and the structure parser re-joins the rest
-as it does for broken ``.txt`` lines.  Pages are separated by a blank line.
+as it does for broken ``.txt`` lines.  A line starts a heading or a numbered
+item when it starts with a marker of the numbering grammar
+(:data:`ingest.text.MARKERS`: 一、 （一） 1. （1） 第X章 第X条 专栏 附件 …).
+
+Each (joined) line is one paragraph block (:mod:`ingest.blocks`); its line
+number counts the lines in reading order, and one number between two pages
+is left unused (the blank line that separated the pages in the flattened
+text).  Page-number lines are paragraphs too (:mod:`ingest.clean` flags them).
 
 A page without a text layer (a scanned image, or a blank page) is reported in the warnings;
 when no page has text the file raises :class:`ReadError` (it needs OCR).
@@ -25,7 +32,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ingest.blocks import Block
+from ingest.formats.cells import BlockBuilder
 from ingest.readers import ReadError, ReadResult, read_bytes, register_reader
+from ingest.text import MARKERS, article_start, marker_of, squash
 
 _CID = re.compile(r"\(cid:\d+\)")
 # Spaces: the PDF's own space characters are kept; a gap between two glyphs
@@ -33,14 +43,14 @@ _CID = re.compile(r"\(cid:\d+\)")
 # letter-spaced Chinese has gaps of a fraction of a character between every
 # glyph, which pdfplumber's default (3 points) would turn into "儿 童 与 健 康".
 _TEXT_OPTIONS: dict[str, Any] = {"keep_blank_chars": True, "x_tolerance_ratio": 1.0}
+_MARKER_NAMES = tuple(MARKERS)
 
 
 def _starts_block(text: str) -> bool:
-    from ingest.clean import squash
-    from ingest.structure import _L2_RE, ITEM_RE, heading_level
-
+    """Whether ``text`` starts a heading, numbered item, box or article (a
+    marker of the numbering grammar), so that no line is joined to it."""
     flat = squash(text)
-    return bool(heading_level(flat) is not None or ITEM_RE.match(flat) or _L2_RE.match(flat))
+    return marker_of(flat, _MARKER_NAMES) is not None or article_start(flat) is not None
 
 
 def _join(a: str, b: str) -> str:
@@ -96,6 +106,18 @@ def page_lines(lines: list[dict[str, Any]]) -> tuple[list[str], bool, bool]:
     starts_flush = bool(body) and flush_left(body[0]) and not _starts_block(body[0]["text"])
     ends_full = bool(body) and full(body[-1])
     return out, starts_flush, ends_full
+
+
+def pdf_blocks(lines: list[str]) -> list[Block]:
+    """Paragraph blocks of the lines of :func:`join_pages` ('' between two
+    pages leaves its number unused)."""
+    out = BlockBuilder()
+    for line in lines:
+        if line:
+            out.paragraph(line)
+        else:
+            out.blank()
+    return out.finish()
 
 
 def join_pages(pages: list[tuple[list[str], bool, bool]]) -> list[str]:
@@ -200,5 +222,4 @@ def read_pdf(path: Path) -> ReadResult:
             f"{path.name}: page(s) {listed} of {count} have no text layer (scanned image or "
             "blank page); any content there is missing",
         )
-    text = "\n".join(join_pages(pages))
-    return ReadResult(text, warnings)
+    return ReadResult(pdf_blocks(join_pages(pages)), warnings)
