@@ -28,7 +28,6 @@ from ingest.metadata import (
     SUBJECT_SLUGS,
     DetectedMetadata,
     detect_metadata,
-    file_title,
     find_printed_title,
     find_title_lines,
     front_matter,

@@ -42,8 +42,23 @@ from functools import lru_cache
 
 from ingest.blocks import Block, Cell
 from ingest.model import Clause
-from ingest.profiles import Profile, all_label_kinds, box_words, get_profile, indicator_table_headers
-from ingest.text import CN_NUM, ArticleStart, article_start, ends_sentence, join_pieces, marker_of, squash, strip_numbering
+from ingest.profiles import (
+    Profile,
+    all_label_kinds,
+    box_words,
+    get_profile,
+    indicator_table_headers,
+)
+from ingest.text import (
+    CN_NUM,
+    ArticleStart,
+    article_start,
+    ends_sentence,
+    join_pieces,
+    marker_of,
+    squash,
+    strip_numbering,
+)
 
 ITEM_RE = re.compile(r"^([0-9０-９]{1,3})\s*[.．、]\s*(\S.*)$")
 _PAREN_CN_RE = re.compile(rf"^[（(]\s*([{CN_NUM}]+)\s*[）)]\s*(.*)$")
