@@ -22,6 +22,7 @@ from policy_search import settings
 from search.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 
 from .holder import ServiceHolder
+from .schemas import ID_PATTERN
 
 
 class IngestRequest(BaseModel):
@@ -96,7 +97,7 @@ def ingest(body: IngestRequest, request: Request) -> dict[str, Any]:
 @router.delete("/v1/documents/{doc_id}")
 def remove_document(
     request: Request,
-    doc_id: str = PathParam(..., max_length=100, pattern=r"^[A-Za-z0-9_\-]+$"),
+    doc_id: str = PathParam(..., max_length=100, pattern=ID_PATTERN),
 ) -> dict[str, Any]:
     """Remove one plan from the index; the server then serves the new index."""
     from policy_search.pipeline import UnknownDocumentError, remove_documents

@@ -18,12 +18,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.errors import PolicyIndexError
 from policy_search import settings
+from search.deadline import deadline
 from search.errors import IndexUnavailable, PolicySearchError
 from search.service import Filters, SearchService
 
 from .holder import ServiceHolder
 from .limits import BodyLimitMiddleware
-from .schemas import AskRequest, SearchRequest, SimilarRequest
+from .schemas import ID_PATTERN, AskRequest, SearchRequest, SimilarRequest
 
 log = logging.getLogger("policy_search.api")
 
@@ -103,15 +104,19 @@ def create_app(
             "index_version": svc.reader.path.name,
         }
 
+    timeout = settings.get_float("request_timeout")
+
     @app.post("/v1/search", tags=["search"])
     def search(body: SearchRequest, request: Request) -> dict[str, Any]:
-        result = service(request).search(body.query, body.top_k, Filters.from_dict(body.filters.model_dump() if body.filters else None))
-        return result.to_dict()
+        with deadline(timeout):
+            result = service(request).search(body.query, body.top_k, Filters.from_dict(body.filters.model_dump() if body.filters else None))
+            return result.to_dict()
 
     @app.post("/v1/ask", tags=["search"])
     def ask(body: AskRequest, request: Request) -> dict[str, Any]:
         filters = Filters.from_dict(body.filters.model_dump() if body.filters else None)
-        return service(request).ask(body.question, filters, generate=body.generate).to_dict()
+        with deadline(timeout):
+            return service(request).ask(body.question, filters, generate=body.generate).to_dict()
 
     @app.get("/v1/compare", tags=["targets"], response_model=None)
     def compare(
@@ -121,7 +126,8 @@ def create_app(
         subject: str | None = Query(None, max_length=20),
         format: str = Query("json", pattern="^(json|csv)$"),
     ) -> Response | dict[str, Any]:
-        comparison = service(request).compare(indicator, Filters(jurisdiction=jurisdiction, subject=subject))
+        with deadline(timeout):
+            comparison = service(request).compare(indicator, Filters(jurisdiction=jurisdiction, subject=subject))
         if format == "csv":
             return PlainTextResponse(comparison.to_csv(), media_type="text/csv; charset=utf-8")
         return comparison.to_dict()
@@ -131,7 +137,7 @@ def create_app(
         request: Request,
         jurisdiction: str | None = Query(None, max_length=50),
         indicator: str | None = Query(None, max_length=50),
-        doc_id: str | None = Query(None, max_length=100, pattern=r"^[A-Za-z0-9_\-]+$"),
+        doc_id: str | None = Query(None, max_length=100, pattern=ID_PATTERN),
         format: str = Query("json", pattern="^(json|csv)$"),
     ) -> Response | dict[str, Any]:
         svc = service(request)
@@ -143,7 +149,10 @@ def create_app(
     @app.post("/v1/similar", tags=["precedent"])
     def similar(body: SimilarRequest, request: Request) -> dict[str, Any]:
         filters = Filters.from_dict(body.filters.model_dump() if body.filters else None)
-        return service(request).similar(clause_id=body.clause_id, text=body.text, top_k=body.top_k, filters=filters)
+        svc = service(request)
+        _ = svc.similarity  # built once per index, outside the request's deadline
+        with deadline(timeout):
+            return svc.similar(clause_id=body.clause_id, text=body.text, top_k=body.top_k, filters=filters)
 
     @app.get("/v1/shared-wording", tags=["precedent"], response_model=None)
     def shared_wording(

@@ -8,15 +8,28 @@ from policy_search import settings
 
 MAX_QUERY = settings.get_int("max_query_chars")
 MAX_TOP_K = settings.get_int("max_top_k")
+# document and clause ids: letters, digits (Chinese characters included), "_" and "-"
+ID_PATTERN = r"^[\w\-]+$"
 
 
 class SearchFilters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    jurisdiction: str | None = Field(None, max_length=50, description="Jurisdiction name, full or partial (大渡口区, 西区)")
-    doc_id: str | None = Field(None, max_length=100, pattern=r"^[A-Za-z0-9_\-]+$")
-    subject: str | None = Field(None, max_length=20, description="儿童 or 妇女")
-    kind: str | None = Field(None, max_length=80, description="target, measure, indicator, principle, narrative (comma-separated)")
+    jurisdiction: str | None = Field(
+        None,
+        max_length=50,
+        description="A place by full or short name (大渡口区, 西区, 山东, 深圳, 全国); a province includes its cities and counties",
+    )
+    doc_id: str | None = Field(None, max_length=100, pattern=ID_PATTERN)
+    subject: str | None = Field(None, max_length=20, description="儿童, 妇女, 教育 …")
+    kind: str | None = Field(
+        None, max_length=80, description="article, target, measure, indicator, principle, row, narrative (comma-separated)"
+    )
+    doc_type: str | None = Field(
+        None,
+        max_length=120,
+        description="plan, law, regulation, rule, judicial_interpretation, case, decision, notice, opinion, programme, document (comma-separated)",
+    )
 
 
 class SearchRequest(BaseModel):
@@ -38,7 +51,7 @@ class AskRequest(BaseModel):
 class SimilarRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    clause_id: str | None = Field(None, max_length=100, pattern=r"^[A-Za-z0-9_\-]+$")
+    clause_id: str | None = Field(None, max_length=100, pattern=ID_PATTERN)
     text: str | None = Field(None, min_length=1, max_length=2000)
     top_k: int = Field(10, ge=1, le=MAX_TOP_K)
     filters: SearchFilters | None = None

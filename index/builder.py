@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.model import Clause, Document, ParsedDocument, Target
-from ingest.targets import extract_targets
+from ingest.targets import document_targets
 
 from .cache import EmbeddingCache
 from .chunking import chunking_params, passage_text
@@ -133,19 +133,17 @@ def _validate(parsed: Sequence[ParsedDocument]) -> tuple[list[Document], list[Cl
 PARALLEL_MIN_CLAUSES = 20_000  # below this a process pool costs more than it saves
 
 
-def _targets_of(job: tuple[Clause, int | None]) -> list[Target]:
-    clause, default_year = job
-    return extract_targets(clause, default_year=default_year)
+def _targets_of(job: tuple[Clause, Document | None]) -> list[Target]:
+    clause, document = job
+    return document_targets(clause, document)
 
 
 def extract_all_targets(clauses: Sequence[Clause], documents: dict[str, Document]) -> dict[int, list[Target]]:
-    """The targets of every clause, by row (rows without targets left out),
-    with the plan period's end as the default target year; across processes
-    for large corpora. Stored in the index so opening it does not re-extract."""
-    jobs = []
-    for clause in clauses:
-        doc = documents.get(clause.doc_id)
-        jobs.append((clause, doc.period[1] if doc is not None and doc.period else None))
+    """The targets of every clause, by row (rows without targets left out):
+    only documents whose profile sets targets (plans) have any; across
+    processes for large corpora. Stored in the index so opening it does not
+    re-extract."""
+    jobs = [(clause, documents.get(clause.doc_id)) for clause in clauses]
     found = map_in_processes(_targets_of, jobs, min_items=PARALLEL_MIN_CLAUSES)
     return {row: targets for row, targets in enumerate(found) if targets}
 

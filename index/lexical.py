@@ -103,7 +103,7 @@ def clause_fields(clause: Clause, document: Document | None) -> dict[str, str]:
     """The text of each lexical field for one clause."""
     title = ""
     if document is not None:
-        title = f"{document.title} {document.jurisdiction.name}"
+        title = f"{document.title} {document.jurisdiction_name or ''}".strip()
     return {
         "text": clause.text,
         "section": " ".join(clause.section_path),

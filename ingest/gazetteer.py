@@ -619,3 +619,32 @@ def is_national_issuer(name: str) -> bool:
     if not any(p.match(name) for p in cfg.national_issuer_patterns):
         return False
     return not gazetteer().names_a_division(name)
+
+
+def division_of(jurisdiction: Jurisdiction | None) -> Division | None:
+    """The division a jurisdiction is, when the gazetteer knows it: by its code,
+    else by its name (a full or short name, or a chain such as 攀枝花市西区),
+    same-name divisions told apart by its province and parent; None for a
+    national or unknown jurisdiction."""
+    if jurisdiction is None or not jurisdiction.name:
+        return None
+    gaz = gazetteer()
+    if jurisdiction.code:
+        found = gaz.by_code(jurisdiction.code)
+        if found is not None:
+            return found
+    name = jurisdiction.name
+    candidates = gaz.lookup(name)
+    if not candidates:
+        chain = gaz.leading(name)
+        if chain and sum(len(d.name) for d in chain) >= len(name) - 1:
+            return chain[-1]
+        return None
+    if len(candidates) == 1:
+        return candidates[0]
+    context = "".join(p for p in (jurisdiction.province, jurisdiction.parent) if p)
+    chosen = gaz.best(candidates, context) if context else None
+    if chosen is not None:
+        return chosen
+    current = [d for d in candidates if d.current]
+    return current[0] if len(current) == 1 else None

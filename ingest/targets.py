@@ -49,11 +49,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ingest.model import Clause, Target
+from ingest.model import Clause, Document, Target
+from ingest.profiles import get_profile
 
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "document_targets",
     "extract_targets",
     "normalize_indicator",
     "match_indicator",
@@ -914,7 +916,20 @@ def _table_target(clause: Clause, default_year: int | None, suffix: str = "") ->
 # Bump when extraction changes: indexes store the targets of their clauses
 # with this version, and an index built by another version re-extracts them
 # when it is opened.
-TARGETS_VERSION = 1
+TARGETS_VERSION = 2
+
+
+def document_targets(clause: Clause, document: Document | None) -> list[Target]:
+    """The targets of a clause of ``document``: only documents whose profile
+    sets targets (a plan's 2030 targets) have any; a law's articles state
+    thresholds and duties, not targets, so none are made up from them. The
+    plan period's end is the default target year."""
+    if document is not None and not get_profile(document.profile).sets_targets:
+        return []
+    if clause.kind == "article":
+        return []
+    year = document.period[1] if document is not None and document.period else None
+    return extract_targets(clause, default_year=year)
 
 
 def extract_targets(clause: Clause, default_year: int | None = None) -> list[Target]:

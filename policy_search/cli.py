@@ -195,18 +195,22 @@ def _print_hits(hits: list[dict[str, Any]]) -> None:
 @cli.command()
 @click.argument("query")
 @click.option("--top-k", "-k", default=10, show_default=True, help="Number of clauses.")
-@click.option("--jurisdiction", "-j", default=None, help="Only this jurisdiction (partial names accepted).")
+@click.option("--jurisdiction", "-j", default=None, help="Only this place: any division by full or short name (山东, 深圳, 大渡口区, 全国); a province includes its cities and counties.")
 @click.option("--doc-id", default=None, help="Only this document.")
-@click.option("--subject", default=None, help="儿童 or 妇女.")
-@click.option("--kind", default=None, help="Clause kind(s): target, measure, indicator, principle, narrative.")
+@click.option("--subject", default=None, help="儿童, 妇女, 教育 …")
+@click.option("--kind", default=None, help="Clause kind(s): article, target, measure, indicator, principle, row, narrative.")
+@click.option("--doc-type", default=None, help="Doc type(s): plan, law, regulation, rule, judicial_interpretation, case, notice …")
 @_json_flag
 @click.pass_obj
 @_friendly
-def search(obj: _Ctx, query: str, top_k: int, jurisdiction: str | None, doc_id: str | None, subject: str | None, kind: str | None, as_json_local: bool) -> None:
-    """Search clauses across all plans."""
+def search(
+    obj: _Ctx, query: str, top_k: int, jurisdiction: str | None, doc_id: str | None, subject: str | None,
+    kind: str | None, doc_type: str | None, as_json_local: bool,
+) -> None:
+    """Search clauses across all documents."""
     from search.service import Filters
 
-    result = obj.service().search(query, top_k, Filters(jurisdiction, doc_id, subject, kind))
+    result = obj.service().search(query, top_k, Filters(jurisdiction, doc_id, subject, kind, doc_type))
     data = result.to_dict()
     if _wants_json(obj, as_json_local):
         _echo_json(data)
@@ -267,7 +271,7 @@ def compare(obj: _Ctx, indicator: str, jurisdiction: str | None, as_csv: bool, a
         _echo_json(data)
         return
     for row in data["rows"]:
-        click.echo(f"{row['jurisdiction']:<10} {row['indicator']:<24} {row['value']:<16} {row['year'] or '':<6} {row['attribute'] or ''}")
+        click.echo(f"{row['jurisdiction'] or '未知地区':<10} {row['indicator']:<24} {row['value']:<16} {row['year'] or '':<6} {row['attribute'] or ''}")
         click.echo(f"           {row['hit']['citation']}")
     if data["missing"]:
         click.echo("未量化此指标的规划：" + "、".join(data["missing"]))
@@ -291,7 +295,7 @@ def targets(obj: _Ctx, jurisdiction: str | None, indicator: str | None, as_csv: 
         _echo_json({"targets": rows, "count": len(rows)})
         return
     for t in rows:
-        click.echo(f"{t['jurisdiction']:<10} {t['indicator']:<28} {t['value_text']:<14} {t['year'] or '':<6} {t['clause_id']}")
+        click.echo(f"{t['jurisdiction'] or '未知地区':<10} {t['indicator']:<28} {t['value_text']:<14} {t['year'] or '':<6} {t['clause_id']}")
     click.echo(f"({len(rows)} targets)")
 
 
@@ -352,8 +356,9 @@ def documents(obj: _Ctx, as_json_local: bool) -> None:
         _echo_json({"documents": docs})
         return
     for d in docs:
-        j = d["jurisdiction"]
-        click.echo(f"{d['doc_id']:<22} {d['title']}  [{j['name']}, {j.get('level') or '?'}] {d['clause_count']} clauses")
+        j = d["jurisdiction"] or {}
+        place = f"{j['name']}, {j.get('level') or '?'}" if j else "地区未知"
+        click.echo(f"{d['doc_id']:<22} {d['title']}  [{d['doc_type']}; {place}] {d['clause_count']} clauses")
 
 
 @cli.command("eval")

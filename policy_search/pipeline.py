@@ -119,7 +119,7 @@ def parse_paths(paths: list[Path], report: IngestReport) -> list[ParsedDocument]
             report.failed.append({"file": str(path), "reason": str(exc)})
             continue
         if not docs:
-            report.failed.append({"file": str(path), "reason": "no plan structure found"})
+            report.failed.append({"file": str(path), "reason": "no clauses: the file holds no text beyond its title and front matter (history, issuer, date)"})
         parsed.extend(docs)
     return parsed
 
@@ -321,7 +321,7 @@ def update_index(
                 report.failed.append({"file": str(path), "reason": error})
                 continue  # the plans already indexed from it stay
             if not docs:
-                report.failed.append({"file": str(path), "reason": "no plan structure found"})
+                report.failed.append({"file": str(path), "reason": "no clauses: the file holds no text beyond its title and front matter (history, issuer, date)"})
                 continue
             dropped.update(previous)
             for doc in docs:

@@ -33,6 +33,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cors_origins", "POLICY_SEARCH_CORS_ORIGINS", "", "Comma-separated origins allowed by CORS (empty: same origin only)."),
     Setting("max_body_bytes", "POLICY_SEARCH_MAX_BODY_BYTES", "65536", "Largest HTTP request body accepted (bytes); larger ones get 413."),
     Setting("api_key", "POLICY_SEARCH_API_KEY", "", "Key for the HTTP write endpoints (POST /v1/ingest, DELETE /v1/documents/{id}, POST /v1/reload), sent as `X-API-Key`; empty: those endpoints answer 403."),
+    Setting("request_timeout", "POLICY_SEARCH_REQUEST_TIMEOUT", "15", "Deadline of every HTTP search, ask, compare and similar request (seconds): a request past it stops with 503; 0: none."),
     Setting("reload_seconds", "POLICY_SEARCH_RELOAD_SECONDS", "1", "How often a running server checks the index for a new version to load without a restart (seconds; 0: never)."),
     Setting("llm_base_url", "POLICY_SEARCH_LLM_BASE_URL", "", "Base URL of an OpenAI-compatible API (…/v1) for optional fluent answers from the cited clauses; empty: off."),
     Setting("llm_model", "POLICY_SEARCH_LLM_MODEL", "", "Model name sent to that API."),

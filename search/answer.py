@@ -142,12 +142,12 @@ class Answerer:
         docs = self._answer_docs(analysis, hits, scope)
         named = _specific_indicator(analysis)
         if named and not any(self.table.filter(doc_ids={d}, indicator=named) for d in docs):
-            names = "、".join(sorted({self.service.documents[d].jurisdiction.name for d in docs}))
+            names = "、".join(sorted({(self.service.documents[d].jurisdiction_name or "未知地区") for d in docs}))
             others = best_targets_per_document(self.table, named, set(self.service.documents) - set(docs))
             elsewhere = ""
             if others:
                 elsewhere = "其他规划中有此指标：" + "；".join(
-                    f"{self.service.documents[d].jurisdiction.name}{ts[0].value_text}" for d, ts in sorted(others.items())
+                    f"{(self.service.documents[d].jurisdiction_name or '未知地区')}{ts[0].value_text}" for d, ts in sorted(others.items())
                 ) + "。"
             return Answer(False, None, f"{names}的规划没有规定“{named}”的目标。{elsewhere}", hits[:3], "target")
         best: tuple[float, Target] | None = None
@@ -201,7 +201,7 @@ class Answerer:
             citations.append(self._hit_for(clause_id, hits))
             values.append({
                 "doc_id": doc_id,
-                "jurisdiction": self.service.documents[doc_id].jurisdiction.name,
+                "jurisdiction": self.service.documents[doc_id].jurisdiction_name,
                 "value": "、".join(t.value_text for t in chosen),
                 "targets": [self.table.row(t) for t in chosen],
             })

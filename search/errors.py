@@ -36,3 +36,9 @@ class Conflict(PolicySearchError):
 
 class IndexUnavailable(PolicySearchError):
     status = 503
+
+
+class DeadlineExceeded(PolicySearchError):
+    """A request ran past its deadline (the ``request_timeout`` setting)."""
+
+    status = 503

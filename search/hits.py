@@ -58,7 +58,7 @@ class Hit:
     clause_id: str
     doc_id: str
     title: str
-    jurisdiction: str
+    jurisdiction: str | None  # None when the document names none
     section_path: list[str]
     number: str | None
     kind: str
@@ -67,6 +67,7 @@ class Hit:
     score: float
     source: dict[str, Any]
     citation: str
+    doc_type: str = "plan"
     features: dict[str, float] | None = field(default=None)
 
     def to_dict(self, with_features: bool = False) -> dict[str, Any]:
@@ -114,7 +115,7 @@ def make_hit(
         clause_id=clause.clause_id,
         doc_id=clause.doc_id,
         title=document.title,
-        jurisdiction=document.jurisdiction.name,
+        jurisdiction=document.jurisdiction_name,
         section_path=list(clause.section_path),
         number=clause.number,
         kind=clause.kind,
@@ -123,5 +124,6 @@ def make_hit(
         score=round(float(score), 6),
         source={"file": clause.source_file, "line_start": clause.line_start, "line_end": clause.line_end},
         citation=citation(document, clause),
+        doc_type=document.doc_type,
         features={k: round(v, 4) for k, v in features.items()} if features else None,
     )

@@ -18,6 +18,8 @@ from typing import Any
 from index.textnorm import fold
 from ingest.model import Document
 
+from .places import PlaceIndex, PlaceMatch, own_aliases
+
 INTENTS = ("compare", "precedent", "target", "enquiry")
 
 
@@ -38,38 +40,14 @@ def query_cues() -> dict[str, Any]:
     return _load_data("query_cues.json")
 
 
-_ADMIN_SUFFIXES = ("自治区", "自治县", "自治州", "地区", "省", "市", "区", "县", "旗", "盟", "州", "镇")
-
-
 def jurisdiction_aliases(document: Document) -> list[str]:
-    """Names a user may type for a plan's jurisdiction, longest first.
-
-    大渡口区 → 大渡口区, 重庆市大渡口区, 大渡口; 攀枝花市西区 → 攀枝花市西区, 攀枝花西区, 西区.
-    """
+    """Names a user may type for a document's jurisdiction, longest first
+    (大渡口区 → 大渡口区, 重庆市大渡口区, 大渡口; 攀枝花市西区 → 攀枝花市西区, 攀枝花西区,
+    西区); none for a document whose jurisdiction is unknown."""
     j = document.jurisdiction
-    names: set[str] = {j.name}
-    for prefix in (j.parent, j.province):
-        if prefix and not j.name.startswith(prefix):
-            names.add(prefix + j.name)
-    if j.parent and j.name.startswith(j.parent) and len(j.name) > len(j.parent) + 1:
-        short = j.name[len(j.parent):]
-        names.add(short)
-        parent_short = _strip_suffix(j.parent)
-        if parent_short:
-            names.add(parent_short + short)
-    for name in list(names):
-        stripped = _strip_suffix(name)
-        # a one-character remainder (西区 → 西) is too ambiguous to use
-        if stripped and len(stripped) >= 2:
-            names.add(stripped)
-    return sorted(names, key=lambda s: (-len(s), s))
-
-
-def _strip_suffix(name: str) -> str:
-    for suffix in _ADMIN_SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return ""
+    if j is None or not j.name:
+        return []
+    return sorted(own_aliases(j.name, j.parent, j.province), key=lambda s: (-len(s), s))
 
 
 @dataclass
@@ -88,7 +66,9 @@ class QueryAnalysis:
     expansions: list[str] = field(default_factory=list)
     synonym_hits: list[tuple[str, list[str]]] = field(default_factory=list)  # (colloquial word, plan words)
     content: str = ""  # the query without jurisdiction names, filler and question words
-    unknown_jurisdiction: str | None = None  # a place the query names that no plan covers
+    unknown_jurisdiction: str | None = None  # a place the query names that no document covers
+    doc_ids: set[str] | None = None  # documents of the places the query names (None: no place named)
+    covering: list[str] = field(default_factory=list)  # areas containing a named place that has no documents of its own
 
     @property
     def rewritten(self) -> str:
@@ -124,11 +104,7 @@ class QueryAnalyzer:
     """Analyses queries against the documents of one index."""
 
     def __init__(self, documents: Iterable[Document], indicator_names: Iterable[str] = ()):
-        self._alias_to_jurisdiction: dict[str, str] = {}
-        for doc in documents:
-            for alias in jurisdiction_aliases(doc):
-                self._alias_to_jurisdiction.setdefault(fold(alias), doc.jurisdiction.name)
-        self._aliases = sorted(self._alias_to_jurisdiction, key=lambda s: (-len(s), s))
+        self.places = PlaceIndex(documents)
         self._indicators = sorted({fold(n) for n in indicator_names if len(n) >= 3}, key=lambda s: (-len(s), s))
         self._synonyms = [(fold(k), v) for k, v in synonym_map().items()]
         cues = query_cues()
@@ -138,37 +114,42 @@ class QueryAnalyzer:
 
     @property
     def jurisdiction_names(self) -> list[str]:
-        return sorted(set(self._alias_to_jurisdiction.values()))
+        """The documents' own jurisdictions."""
+        return self.places.own_names
 
-    def resolve_jurisdiction(self, name: str) -> list[str]:
-        """Jurisdiction names matching a user-typed name (full, short or partial)."""
-        key = fold(name.strip())
-        if not key:
-            return []
-        if key in self._alias_to_jurisdiction:
-            return [self._alias_to_jurisdiction[key]]
-        found = {j for alias, j in self._alias_to_jurisdiction.items() if key in alias or (len(alias) >= 2 and alias in key)}
-        return sorted(found)
+    def resolve_jurisdiction(self, name: str) -> PlaceMatch:
+        """What a user-typed place name reaches (full, short or partial name;
+        a province includes its cities and counties)."""
+        return self.places.resolve(name)
 
     def analyze(self, query: str) -> QueryAnalysis:
         folded = fold(query)
         analysis = QueryAnalysis(query=query, folded=folded, intent="enquiry")
-        masked = folded
-        for alias in self._aliases:
-            start = masked.find(alias)
-            while start >= 0:
-                analysis.jurisdiction_spans.append((start, start + len(alias)))
-                jname = self._alias_to_jurisdiction[alias]
-                if jname not in analysis.jurisdictions:
-                    analysis.jurisdictions.append(jname)
-                masked = masked[:start] + " " * len(alias) + masked[start + len(alias):]
-                start = masked.find(alias)
-        if not analysis.jurisdictions:
-            place = _PLACE.match(folded)
-            if place and not place.group(1).endswith(tuple(_NOT_PLACES)) and not any(
-                place.group(1) in alias or alias in place.group(1) for alias in self._aliases
-            ):
-                analysis.unknown_jurisdiction = place.group(1)
+        pieces: list[str] = []
+        at = 0
+        for start, end, name in self.places.find(folded):
+            analysis.jurisdiction_spans.append((start, end))
+            if name not in analysis.jurisdictions:
+                analysis.jurisdictions.append(name)
+            pieces.append(folded[at:start] + " " * (end - start))
+            at = end
+        masked = "".join(pieces) + folded[at:]
+        if analysis.jurisdictions:
+            analysis.doc_ids = self.places.docs_in(analysis.jurisdictions)
+        else:
+            named = self.places.unknown_in(masked)
+            if named:
+                match = self.places.reach(named)
+                if match.doc_ids:
+                    analysis.jurisdictions = match.places
+                    analysis.doc_ids = match.doc_ids
+                    analysis.covering = match.covering
+                else:
+                    analysis.unknown_jurisdiction = named[0].name
+            else:
+                place = _PLACE.match(folded)
+                if place and not place.group(1).endswith(tuple(_NOT_PLACES)):
+                    analysis.unknown_jurisdiction = place.group(1)
         for word in self._self_ref:
             if word in masked:
                 analysis.self_reference = True

@@ -18,6 +18,7 @@ from index.textnorm import fold
 from index.vectors import MISSING_SCORE
 from ingest.model import Clause
 
+from .deadline import check as check_deadline
 from .fusion import ranked_rows, rrf, spread_across_groups, top_rows
 from .query import QueryAnalysis
 from .termstats import SubstringDF
@@ -268,6 +269,7 @@ class HybridRetriever:
         indicators = [_folded_compact(i) for i in analysis.indicators]
         numbers = [_folded_compact(n) for n in analysis.numbers]
         out: list[Candidate] = []
+        check_deadline()
         for row in rows:
             text = self._text_folded[row]
             f: dict[str, float] = {"rrf": float(fused[row])}

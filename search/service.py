@@ -12,8 +12,10 @@ import numpy as np
 
 from index import IndexReader
 from ingest.model import CLAUSE_KINDS, Clause, Document
+from ingest.profiles import get_profile
 
 from .answer import Answer, Answerer
+from .deadline import check as check_deadline
 from .errors import BadRequest, NotFound
 from .generate import GenerationError, GenerationSettings, generate_answer
 from .hits import Hit, citation, make_hit
@@ -40,10 +42,16 @@ def generation_settings() -> GenerationSettings:
 
 @dataclass
 class Filters:
+    """What a search is restricted to: a place (any division by full or short
+    name; a province includes its cities and counties; 全国 the national
+    documents), a document, a subject, clause kinds and doc types
+    (comma-separated)."""
+
     jurisdiction: str | None = None
     doc_id: str | None = None
     subject: str | None = None
     kind: str | None = None
+    doc_type: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Filters:
@@ -53,6 +61,7 @@ class Filters:
             doc_id=data.get("doc_id") or None,
             subject=data.get("subject") or None,
             kind=data.get("kind") or None,
+            doc_type=data.get("doc_type") or None,
         )
 
 
@@ -168,31 +177,34 @@ class SearchService:
     # ---- filters -----------------------------------------------------------------
 
     def resolve_filters(self, filters: Filters, analysis: QueryAnalysis | None = None) -> tuple[np.ndarray, list[str], str | None]:
-        """Rows allowed by the filters (and by a jurisdiction named in the
-        query), the jurisdictions searched, and a message when nothing can match."""
+        """Rows allowed by the filters (and by a place named in the query), the
+        jurisdictions searched, and a message when nothing can match or when a
+        named place has no documents of its own (those of the areas containing
+        it are searched)."""
         doc_ids = set(self.documents)
         message = None
         if filters.jurisdiction:
-            names = self.analyzer.resolve_jurisdiction(filters.jurisdiction)
-            if not names:
-                known = "、".join(self.analyzer.jurisdiction_names)
-                return np.array([], dtype=np.int64), [], (
-                    f"语料中没有“{filters.jurisdiction}”的规划。现有地区：{known}"
-                )
-            doc_ids &= {d for d, doc in self.documents.items() if doc.jurisdiction.name in names}
+            match = self.analyzer.resolve_jurisdiction(filters.jurisdiction)
+            if not match.doc_ids:
+                return np.array([], dtype=np.int64), [], self._no_place_message(filters.jurisdiction)
+            doc_ids &= match.doc_ids
+            if match.covering:
+                message = self._covering_message(filters.jurisdiction, match.covering)
         elif analysis is not None and analysis.unknown_jurisdiction:
-            known = "、".join(self.analyzer.jurisdiction_names)
-            return np.array([], dtype=np.int64), [], (
-                f"语料中没有“{analysis.unknown_jurisdiction}”的规划。现有地区：{known}"
-            )
-        elif analysis is not None and analysis.jurisdictions:
-            doc_ids &= {d for d, doc in self.documents.items() if doc.jurisdiction.name in analysis.jurisdictions}
+            return np.array([], dtype=np.int64), [], self._no_place_message(analysis.unknown_jurisdiction)
+        elif analysis is not None and analysis.doc_ids is not None:
+            doc_ids &= analysis.doc_ids
+            if analysis.covering:
+                message = self._covering_message("、".join(analysis.jurisdictions), analysis.covering)
         if filters.doc_id:
             if filters.doc_id not in self.documents:
                 raise NotFound(f"no document with id {filters.doc_id!r}; GET /v1/documents lists the ids")
             doc_ids &= {filters.doc_id}
         if filters.subject:
             doc_ids &= {d for d, doc in self.documents.items() if (doc.subject or "") == filters.subject or filters.subject in doc.title}
+        if filters.doc_type:
+            types = {t.strip() for t in filters.doc_type.split(",") if t.strip()}
+            doc_ids &= {d for d, doc in self.documents.items() if doc.doc_type in types}
         rows = np.concatenate([self._rows_by_doc[d] for d in sorted(doc_ids)]) if doc_ids else np.array([], dtype=np.int64)
         if filters.kind:
             kinds = {k.strip() for k in filters.kind.split(",") if k.strip()}
@@ -200,10 +212,18 @@ class SearchService:
             if unknown:
                 raise BadRequest(f"unknown clause kind {sorted(unknown)}; use one of {list(CLAUSE_KINDS)}")
             rows = rows[np.isin(self._kind[rows], list(kinds))]
-        jurisdictions = sorted({self.documents[d].jurisdiction.name for d in doc_ids})
+        jurisdictions = sorted({self.documents[d].jurisdiction_name or "未知地区" for d in doc_ids})
         if rows.size == 0 and message is None:
             message = "没有符合筛选条件的条款。"
         return np.sort(rows), jurisdictions, message
+
+    def _no_place_message(self, place: str) -> str:
+        known = "、".join(self.analyzer.jurisdiction_names)
+        return f"语料中没有“{place}”的文件。现有地区：{known}"
+
+    @staticmethod
+    def _covering_message(place: str, covering: list[str]) -> str:
+        return f"语料中没有“{place}”自己的文件；以下来自包含它的{'、'.join(covering)}的文件。"
 
     # ---- search -----------------------------------------------------------------------
 
@@ -230,7 +250,9 @@ class SearchService:
         if rows.size == 0:
             return SearchResult([], (time.perf_counter() - started) * 1000, analysis, jurisdictions, message)
         spread = self.should_spread(analysis, filters) and "spread" not in disabled
+        check_deadline()
         candidates = self.retriever.retrieve(analysis, rows, top_k, spread, disabled)
+        check_deadline()
         terms = self._highlight_terms(analysis)
         hits = []
         seen: set[str] = set()
@@ -312,13 +334,14 @@ class SearchService:
         per_doc = best_targets_per_document(self.targets, indicator, doc_ids)
         comparison = Comparison(indicator=indicator)
         for doc_id in [d for d in self.documents if d in per_doc]:
+            check_deadline()
             targets = per_doc[doc_id]
             first = targets[0]
             clause = self.clauses[self.row_of[first.clause_id]]
             comparison.rows.append(
                 ComparisonRow(
                     doc_id=doc_id,
-                    jurisdiction=self.documents[doc_id].jurisdiction.name,
+                    jurisdiction=self.documents[doc_id].jurisdiction_name,
                     indicator="、".join(dict.fromkeys(t.indicator for t in targets)),
                     value="、".join(t.value_text for t in targets),
                     comparator=first.comparator,
@@ -329,10 +352,12 @@ class SearchService:
                     hit=self._hit(clause, 0.0, [indicator]).to_dict(),
                 )
             )
-        # a plan of another subject (a women's plan for a children's indicator) is not "missing"
-        subjects = {self.documents[d].subject for d in per_doc} or {self.documents[d].subject for d in doc_ids}
+        # only documents that set targets (plans, not laws) can be missing one, and a
+        # plan of another subject (a women's plan for a children's indicator) is not "missing"
+        setters = {d for d in doc_ids if get_profile(self.documents[d].profile).sets_targets}
+        subjects = {self.documents[d].subject for d in per_doc} or {self.documents[d].subject for d in setters}
         comparison.missing = [
-            d for d in self.documents if d in doc_ids and d not in per_doc and self.documents[d].subject in subjects
+            d for d in self.documents if d in setters and d not in per_doc and self.documents[d].subject in subjects
         ]
         return comparison
 

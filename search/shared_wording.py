@@ -441,7 +441,7 @@ def shared_wording_report(
                     section_path=list(c.section_path),
                     number=c.number,
                     text=c.text,
-                    jurisdiction=d.jurisdiction.name if d else None,
+                    jurisdiction=d.jurisdiction_name if d else None,
                     title=d.title if d else None,
                     is_representative=is_rep,
                     representative_text=rep_clause.text,
@@ -475,7 +475,7 @@ def shared_wording_report(
             PlanShare(
                 doc_id=doc_id,
                 title=d.title if d else None,
-                jurisdiction=d.jurisdiction.name if d else None,
+                jurisdiction=d.jurisdiction_name if d else None,
                 total=total,
                 shared=sh,
                 share=sh / total if total else 0.0,

@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from ingest.model import Clause, Document
+from search.deadline import check as check_deadline
 from search.diff import DiffSpan, char_diff, fold, folded_similarity
 
 __all__ = [
@@ -277,7 +278,7 @@ class SimilarMatch:
             "clause_id": c.clause_id,
             "doc_id": c.doc_id,
             "title": d.title if d else None,
-            "jurisdiction": d.jurisdiction.name if d else None,
+            "jurisdiction": d.jurisdiction_name if d else None,
             "section_path": list(c.section_path),
             "number": c.number,
             "kind": c.kind,
@@ -489,6 +490,7 @@ class SimilarityEngine:
 
         scored: list[tuple[float, str, int, float, float | None, float | None]] = []
         for j in candidates:
+            check_deadline()
             cs = folded_similarity(q_fold, self.folded[j])
             if by_sentence:
                 sentence_sim, sentence = self._best_sentence(q_fold, j)
@@ -510,6 +512,7 @@ class SimilarityEngine:
         scored = firsts + rest
         out: list[SimilarMatch] = []
         for score, _cid, j, cs, cv, sc in scored[:top_k]:
+            check_deadline()
             c = self.clauses[j]
             out.append(
                 SimilarMatch(

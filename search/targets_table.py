@@ -11,7 +11,7 @@ from typing import Any
 
 from index.textnorm import fold
 from ingest.model import Clause, Document, Target
-from ingest.targets import extract_targets, match_indicator, normalize_indicator
+from ingest.targets import document_targets, match_indicator, normalize_indicator
 
 TARGET_CSV_FIELDS = [
     "doc_id", "jurisdiction", "indicator", "indicator_norm", "comparator", "comparator_text", "value",
@@ -37,9 +37,7 @@ class TargetTable:
             if stored is not None:
                 found = stored.get(row, [])
             else:
-                doc = documents.get(clause.doc_id)
-                year = doc.period[1] if doc and doc.period else None
-                found = extract_targets(clause, default_year=year)
+                found = document_targets(clause, documents.get(clause.doc_id))
             if found:
                 self.by_clause[clause.clause_id] = found
                 self.targets.extend(found)
@@ -57,7 +55,7 @@ class TargetTable:
     def row(self, target: Target) -> dict[str, Any]:
         doc = self.documents[target.doc_id]
         data = target.to_dict()
-        data["jurisdiction"] = doc.jurisdiction.name
+        data["jurisdiction"] = doc.jurisdiction_name
         return data
 
     def to_csv(self, targets: list[Target]) -> str:
@@ -102,7 +100,7 @@ def longest_common_substring(a: str, b: str) -> int:
 @dataclass
 class ComparisonRow:
     doc_id: str
-    jurisdiction: str
+    jurisdiction: str | None
     indicator: str
     value: str
     comparator: str | None
@@ -131,7 +129,7 @@ class Comparison:
         writer = csv.writer(buf)
         writer.writerow(["doc_id", "jurisdiction", "indicator", "value", "comparator", "unit", "year", "attribute", "citation", "text"])
         for r in self.rows:
-            writer.writerow([r.doc_id, r.jurisdiction, r.indicator, r.value, r.comparator or "", r.unit or "", r.year or "",
+            writer.writerow([r.doc_id, r.jurisdiction or "", r.indicator, r.value, r.comparator or "", r.unit or "", r.year or "",
                              r.attribute or "", r.hit.get("citation", ""), r.hit.get("text", "")])
         return buf.getvalue()
 

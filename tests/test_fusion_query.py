@@ -54,8 +54,13 @@ def test_query_analysis():
     assert a.intent == "precedent" and "吸烟" in a.expansions
     assert analyzer.analyze("成都市的婴儿死亡率").unknown_jurisdiction == "成都市"
     assert analyzer.analyze("社区儿童之家").unknown_jurisdiction is None
-    assert analyzer.resolve_jurisdiction("大渡口") == ["大渡口区"]
-    assert analyzer.resolve_jurisdiction("北京") == []
+    assert analyzer.resolve_jurisdiction("大渡口").doc_ids == {"d"}
+    assert analyzer.resolve_jurisdiction("北京").doc_ids == set()
+    # a province includes its cities and counties; a county with no document of
+    # its own reaches the areas containing it
+    assert analyzer.resolve_jurisdiction("重庆").doc_ids == {"d"}
+    assert analyzer.resolve_jurisdiction("内蒙古").doc_ids == {"s"}
+    assert analyzer.analyze("重庆的婴儿死亡率目标").doc_ids == {"d"}
 
 
 def test_citation_and_highlights():
