@@ -7,18 +7,20 @@ forces re-embedding rather than silently mixing recipes.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ingest.model import Clause, Document
+from ingest.text import strip_numbering
 
 CHUNK_SIZE = 300
 CHUNK_OVERLAP = 40
 SEPARATORS: tuple[str, ...] = ("\n\n", "\n", "。", "；", "，", "")
 CONTEXT_MAX_CHARS = 24
-CHUNKING_VERSION = 1  # bump when passage_text changes what it returns
+# Bump when passage_text changes what it returns. 2: headings are cleaned by
+# ingest.text.strip_numbering (第一部分 loses all of its number, 2.5岁 keeps its).
+CHUNKING_VERSION = 2
 
 # Headings that say what kind of list follows, not what it is about.
 GENERIC_HEADINGS: frozenset[str] = frozenset(
@@ -44,37 +46,16 @@ GENERIC_HEADINGS: frozenset[str] = frozenset(
     }
 )
 
-_NUMBERING = re.compile(
-    r"^\s*(?:"
-    r"第[一二三四五六七八九十百零〇\d]+[章节部分篇条]"
-    r"|[（(][一二三四五六七八九十百零〇\d]+[）)]"
-    r"|[一二三四五六七八九十百零〇]+[、.．]"
-    r"|\d+(?:[.．]\d+)+(?=\s)"
-    r"|\d+(?:[.．]\d+)*[、.．]"
-    r"|专栏[一二三四五六七八九十\d]+"
-    r")\s*"
-)
-_MARKDOWN = re.compile(r"[#*_`>|\[\]]+|^\s*[-+]\s+")
-
-
-def clean_heading(heading: str) -> str:
-    """Drop markdown marks and leading numbering: "## （一）儿童与健康" → "儿童与健康"."""
-    text = _MARKDOWN.sub(" ", heading).strip()
-    previous = None
-    while previous != text:
-        previous = text
-        text = _NUMBERING.sub("", text).strip()
-    return text.strip(" 　:：、.。-—")
-
 
 def section_context(section_path: list[str]) -> str:
     """A short label for where a clause sits: the last topical heading, plus the
     last heading when that one is generic ("主要目标"), ending in "：".
+    Headings lose their numbering (:func:`ingest.text.strip_numbering`).
 
     ["一、…", "（一）儿童与健康", "主要目标"] → "儿童与健康 主要目标：". Empty when
     the path holds nothing usable.
     """
-    cleaned = [c for c in (clean_heading(h) for h in section_path) if c]
+    cleaned = [c for c in (strip_numbering(h) for h in section_path) if c]
     if not cleaned:
         return ""
     last = cleaned[-1]

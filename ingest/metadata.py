@@ -55,6 +55,8 @@ DATE_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
 _FILE_DATE = re.compile(r"\s*[（(]\s*(\d{4})\s*[-.]\s*(\d{1,2})\s*[-.]\s*(\d{1,2})\s*[）)]\s*$")
 _HISTORY_START = re.compile(r"^[（(]?\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?")
 _HISTORY_VERBS = re.compile(r"通过|修正|修订|公布|施行|发布|批准|颁布|废止|修改|实施|印发|决定")
+# The end of a history entry wrapped onto a second line: "…的决定》第一次修正", "…通过）".
+_HISTORY_TAIL = re.compile(r"(?:通过|修正|修订|公布|施行|发布|批准|颁布|废止|修改|实施|印发)(?:根据)?[）)]?$|[）)]$")
 _ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇\d]+(?:届|次)")
 _TITLE_ENDINGS = re.compile(
     r"(?:法|法典|条例|规定|办法|细则|规则|规程|决定|决议|解释|批复|通知|通告|公告|意见|方案|规划|纲要|计划|标准|准则|章程|要点)"
@@ -253,16 +255,14 @@ def front_matter(lines: list[Block], start: int, title: str | None) -> list[int]
         if is_history_line(flat):
             out.append(i)
             in_history = not ends_sentence(flat) and not flat.endswith(("）", ")"))
-        elif in_history and not article_start(spaced) and len(flat) <= 200 and not marker_of(
-            flat, ("part", "subpart", "chapter", "section", "cn_enum", "paren_cn")
-        ):
-            out.append(i)  # a history line wrapped onto the next line
-            in_history = not ends_sentence(flat) and not flat.endswith(("）", ")"))
         elif key and len(_title_key(flat)) >= 2 and _title_key(flat) in key:
             out.append(i)  # the title printed again, over several lines
             in_history = False
         elif DOC_NUMBER_RE.fullmatch(flat) or SUBTITLE_RE.match(flat):
             out.append(i)
+            in_history = False
+        elif in_history and len(flat) <= 200 and _HISTORY_TAIL.search(flat) and not article_start(spaced):
+            out.append(i)  # a history line wrapped onto the next line
             in_history = False
         else:
             break

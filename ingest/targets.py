@@ -51,6 +51,7 @@ from typing import Any
 
 from ingest.model import Clause, Document, Target
 from ingest.profiles import get_profile
+from ingest.text import cn_to_int, fold_digits, item_number_end, match_marker, to_simplified
 
 log = logging.getLogger(__name__)
 
@@ -213,10 +214,8 @@ _BASELINE_RE = re.compile(
 _UNIT_QUALIFIER_RE = re.compile(r"以[^，,。；、]{1,15}?为单位的?")
 _YEAR_IN_TEXT_RE = re.compile(r"(?:到|至|于|於)\s*(\d{4})\s*年|(\d{4})\s*年\s*(?:前|底|末)")
 _YEAR_RANGE_RE = re.compile(r"\d{4}\s*[—–\-~～至到]\s*(\d{4})\s*年")
-_ITEM_PREFIX_RE = re.compile(
-    r"\s*(?:[-*#>]+\s*)?(?:[（(][一二三四五六七八九十]+[）)]\s*|"
-    r"\d{1,2}\s*[.．、](?=\s*(?:\D|\d+\s*(?:岁|周岁|个月|月龄)))\s*)?"
-)
+_ITEM_LEAD_RE = re.compile(r"\s*(?:[-*#>]+\s*)?")
+_SPACE_RUN_RE = re.compile(r"\s+")
 
 _LEAD_WORDS = [
     "其中",
@@ -278,8 +277,6 @@ _POPULATION_ALT = _alt(_TABLE.get("population_words", ["儿童"]))
 _POP_PREFIX_RE = re.compile(rf"^(.*?(?:{_POPULATION_ALT}))(?=.+$)")
 _HAS_POP_RE = re.compile(_POPULATION_ALT)
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
-
 
 # --------------------------------------------------------------------------
 # small helpers
@@ -287,7 +284,9 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
 
 
 def _fold_digits(s: str) -> str:
-    return s.translate(_FULLWIDTH)
+    """Full-width digits and the full-width decimal point → ASCII, so that
+    ``float`` reads ３．５ (the shared ``fold_digits`` folds digits only)."""
+    return fold_digits(s).replace("．", ".")
 
 
 def _to_float(num: str) -> float | None:
@@ -298,30 +297,20 @@ def _to_float(num: str) -> float | None:
             return float(_fold_digits(m.group(0)))
         except ValueError:
             return None
-    return _cn_to_int(num)
+    return _small_cn_number(num)
 
 
-def _cn_to_int(s: str) -> float | None:
-    digits = {
-        "一": 1,
-        "二": 2,
-        "两": 2,
-        "三": 3,
-        "四": 4,
-        "五": 5,
-        "六": 6,
-        "七": 7,
-        "八": 8,
-        "九": 9,
-    }
-    if not s or any(c not in digits and c != "十" for c in s):
+# A value printed in Chinese numerals (五, 十二, 九十九): one or two digits.
+_SMALL_CN_NUMBER_RE = re.compile(r"[一二两三四五六七八九]|[一二两三四五六七八九]?十[一二两三四五六七八九]?")
+
+
+def _small_cn_number(s: str) -> float | None:
+    """The value of a one- or two-digit Chinese numeral (两 → 2, 十五 → 15);
+    None for any other text, so that 二三 or 十十 is not read as a value."""
+    if not _SMALL_CN_NUMBER_RE.fullmatch(s):
         return None
-    if "十" not in s:
-        return float(digits[s]) if len(s) == 1 else None
-    tens, _, ones = s.partition("十")
-    if len(tens) > 1 or len(ones) > 1:
-        return None
-    return float((digits[tens] if tens else 1) * 10 + (digits[ones] if ones else 0))
+    value = cn_to_int(s)
+    return None if value is None else float(value)
 
 
 def _norm_unit(unit: str | None) -> str | None:
@@ -534,14 +523,18 @@ def _extract(clause: Clause, default_year: int | None) -> list[Target]:
 
 def _body_start(text: str, number: str | None) -> int:
     """Offset after the item's printed number ("3." / "- 6." / "（二）")."""
-    lead = re.match(r"\s*(?:[-*#>]+\s*)?", text)
+    lead = _ITEM_LEAD_RE.match(text)
     p0 = lead.end() if lead else 0
     if number:
         m = re.match(rf"{re.escape(_fold_digits(number))}\s*[.．、]\s*", _fold_digits(text[p0:]))
         if m:
             return p0 + m.end()
-    body = _ITEM_PREFIX_RE.match(text)
-    return body.end() if body else 0
+    marker = match_marker("paren_cn", text[p0:])  # （二）
+    if marker:
+        end = p0 + marker.end()
+        space = _SPACE_RUN_RE.match(text, end)
+        return space.end() if space else end
+    return item_number_end(text, p0)
 
 
 def _year_in(s: str) -> int | None:
@@ -960,25 +953,13 @@ _SYNONYMS: dict[str, str] = dict(_TABLE.get("synonyms", {}))
 _REPLACEMENTS: list[tuple[str, str]] = [tuple(p) for p in _TABLE.get("replacements", [])]
 
 
-@lru_cache(maxsize=1)
-def _zhconv():
-    try:
-        import zhconv  # type: ignore[import-untyped]
-
-        return zhconv
-    except Exception:  # noqa: BLE001 - optional dependency
-        return None
-
-
 def _fold(s: str) -> str:
-    """Width, script and punctuation folding used for every comparison."""
-    s = unicodedata.normalize("NFKC", s or "")
-    zc = _zhconv()
-    if zc is not None:
-        try:
-            s = zc.convert(s, "zh-cn")
-        except Exception:  # noqa: BLE001
-            pass
+    """Folding for lining up indicator names (never for display). Unlike the
+    shared ``ingest.text.fold`` it applies NFKC, which also folds ① ㎡ ﹙ and
+    the like, keeps letter case, and drops whitespace, quotes and book-title
+    marks and reads any dash between digits as ``-``: plans print the same
+    indicator with all of these varying. 繁→简 is the shared rule."""
+    s = to_simplified(unicodedata.normalize("NFKC", s or ""))
     s = re.sub(r"\s+", "", s)
     s = re.sub(r"[《》〈〉“”\"'‘’「」]", "", s)
     s = _DASH_BETWEEN_DIGITS_RE.sub("-", s)

@@ -201,6 +201,20 @@ def marker_of(text: str, names: tuple[str, ...] | list[str]) -> tuple[str, re.Ma
     return None
 
 
+# An item's Arabic number at the start of its text (3. / ３、) and the space
+# after it. Unlike the "arabic" marker it may run straight into a value that
+# is an age: item 5 "5岁以下儿童…" is printed "5.5岁以下儿童…".
+_ITEM_NUMBER = re.compile(r"\d{1,2}\s*[.．、](?=\s*(?:\D|\d+\s*(?:岁|周岁|个月|月龄)))\s*")
+
+
+def item_number_end(text: str, pos: int = 0) -> int:
+    """The offset in ``text`` after the Arabic item number that starts at
+    ``pos`` and the whitespace after it ("3. 加强…" → 3, "5.5岁以下…" → 2);
+    ``pos`` when no item number starts there ("2.5亿元…")."""
+    m = _ITEM_NUMBER.match(text, pos)
+    return m.end() if m else pos
+
+
 # Any leading numbering a heading may carry, for cleaning.
 _NUMBERING = re.compile(
     rf"^\s*(?:第{NUM}(?:分编|编|章|节|条|部分|篇)(?:之[{CN_NUM}0-9]{{1,4}})?"
@@ -215,8 +229,8 @@ _MARKDOWN = re.compile(r"[#*_`>|\[\]]+|^\s*[-+]\s+")
 _TRAILING = re.compile(r"[。：:．.\s]+$")
 _WS = re.compile(r"\s+")
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
-_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \u3000]+(?=[{_CJK}])")
-_HEADING_NUMBER = re.compile(rf"^(第{NUM}(?:分编|编|章|节|部分|篇))[ \u3000]*")
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+_HEADING_NUMBER = re.compile(rf"^(第{NUM}(?:分编|编|章|节|部分|篇))\s*")
 
 
 def squash(text: str) -> str:
@@ -281,12 +295,26 @@ def join_pieces(pieces: list[str]) -> str:
 # --------------------------------------------------------------------------- folding
 
 # U+FF01..U+FF5E are the full-width twins of U+0021..U+007E; U+3000 is the
-# ideographic space. A translate table keeps this O(n) in C.
-_WIDTH_TABLE: dict[int, str] = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)}
-_WIDTH_TABLE.update(
+# ideographic space. A translate table keeps this O(n) in C. One character
+# maps to one character, so folders that must keep offsets can build on it.
+# Read-only: ``fold_width`` and ``search.diff`` share it.
+WIDTH_TABLE: dict[int, str] = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)}
+WIDTH_TABLE.update(
     {0x3000: " ", 0xFFE0: "¢", 0xFFE1: "£", 0xFFE5: "¥", 0xFFE3: "¯", 0x2002: " ", 0x2003: " ", 0x00A0: " "}
 )
 _ZH_LOCALE = "zh-cn"
+
+
+@lru_cache(maxsize=1)
+def simplified_char_table() -> dict[int, str]:
+    """The character-for-character part of ``to_simplified`` as a translate
+    table (兒 → 儿): what a folder that must keep every offset can apply.
+    ``to_simplified`` also converts phrases, which this table cannot."""
+    return {
+        ord(key): value
+        for key, value in _zhconv.getdict(_ZH_LOCALE).items()
+        if len(key) == 1 and len(value) == 1 and key != value
+    }
 
 
 @lru_cache(maxsize=1)
@@ -321,7 +349,7 @@ def needs_conversion(text: str) -> bool:
 
 def fold_width(text: str) -> str:
     """Full-width ASCII letters, digits and punctuation → half-width."""
-    return text.translate(_WIDTH_TABLE)
+    return text.translate(WIDTH_TABLE)
 
 
 def to_simplified(text: str) -> str:

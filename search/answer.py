@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from index.lexical import words
-from index.textnorm import fold
 from ingest.model import Target
+from ingest.text import fold, item_number_end
 
 from .hits import Hit
 from .query import QueryAnalysis
@@ -247,10 +247,18 @@ def _bigrams(text: str) -> list[str]:
     return [text[i:i + 2] for i in range(len(text) - 1)]
 
 
+_TRAILING_PARENS = re.compile(r"[（(][^）)]*[）)]$")
+
+
+def _without_unit(indicator: str) -> str:
+    """An indicator name without the unit printed after it: 婴儿死亡率（‰） → 婴儿死亡率."""
+    return _TRAILING_PARENS.sub("", indicator)
+
+
 def target_fit(question_folded: str, target: Target) -> float:
     """How well a target answers a question: how many character pairs of its
     indicator name the question shares, plus the share of the name covered."""
-    name = fold(re.sub(r"[（(][^）)]*[）)]$", "", target.indicator))
+    name = fold(_without_unit(target.indicator))
     pairs = [b for b in dict.fromkeys(_bigrams(name)) if not b.isspace()]
     if not pairs:
         return 0.0
@@ -260,7 +268,7 @@ def target_fit(question_folded: str, target: Target) -> float:
 
 def _head(indicator: str) -> str:
     """The last two characters of an indicator name without its unit: 死亡率 → 亡率."""
-    name = fold(re.sub(r"[（(][^）)]*[）)]$", "", indicator)).strip()
+    name = fold(_without_unit(indicator)).strip()
     return name[-2:] if len(name) >= 2 else "\x00"
 
 
@@ -271,14 +279,18 @@ def _specific_indicator(analysis: QueryAnalysis) -> str | None:
     return max(names, key=len) if names else None
 
 
-_ITEM_NUMBER = re.compile(r"^\s*[0-9０-９]+\s*[.．、]\s*")
+def _strip_item_number(text: str) -> str:
+    """``text`` without the Arabic item number it starts with (3. / ３、)."""
+    start = len(text) - len(text.lstrip())
+    end = item_number_end(text, start)
+    return text[end:] if end > start else text
 
 
 def _best_sentence(answerer: Answerer, analysis: QueryAnalysis, text: str) -> str:
     """The sentence of a clause that answers best. A measure's short lead
     sentence (有效控制儿童近视。) names the topic; the answer is in the body, so
     the lead is chosen only when no body sentence covers more."""
-    sentences = [s.strip() for s in split_sentences(_ITEM_NUMBER.sub("", text, count=1))]
+    sentences = [s.strip() for s in split_sentences(_strip_item_number(text))]
     sentences = [s for s in sentences if s]
     if len(sentences) <= 1:
         return sentences[0] if sentences else text.strip()

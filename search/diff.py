@@ -6,9 +6,10 @@ phrase; they need to see exactly what changed.  The comparison runs on a
 edits:
 
 * full-width ASCII (digits, Latin letters, ``（）：，；％＜`` …) → half-width,
-  the ideographic space → a space;
-* traditional characters → simplified (zhconv's one-to-one character table,
-  so the folding never changes a text's length);
+  the ideographic space → a space (``ingest.text.WIDTH_TABLE``);
+* traditional characters → simplified, one character for one (the
+  character-for-character part of ``ingest.text.to_simplified``, so the
+  folding never changes a text's length);
 * curly quotes → straight quotes, dash variants → ``-``, Latin letters lower-cased;
 * whitespace is dropped altogether.
 
@@ -29,6 +30,8 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any, Literal
 
+from ingest.text import WIDTH_TABLE, simplified_char_table
+
 DiffOp = Literal["equal", "insert", "delete", "replace"]
 
 __all__ = [
@@ -45,34 +48,31 @@ __all__ = [
 ]
 
 
-def _build_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    # Full-width ASCII block U+FF01..U+FF5E maps onto U+0021..U+007E.
-    for cp in range(0xFF01, 0xFF5F):
-        table[cp] = chr(cp - 0xFEE0)
-    table[0x3000] = " "  # ideographic space
-    for src, dst in {
-        "\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'",
-        "\u300c": '"', "\u300d": '"', "\u300e": '"', "\u300f": '"',
-        "\u2014": "-", "\u2013": "-", "\u2012": "-", "\u2015": "-", "\u2212": "-",
-        "\uff5e": "~", "\u301c": "~",
-        "\u00b7": ".", "\u30fb": ".",
-        "\ufe50": ",", "\ufe51": "\u3001", "\ufe52": ".",
-    }.items():
-        table[ord(src)] = dst
-    # Traditional → simplified, single characters only (length preserving).
-    try:
-        from zhconv.zhconv import getdict
+# Printing variants that the shared folding keeps apart but a wording diff
+# should not show as edits: quotes, dashes, tildes, middle dots.
+_PUNCTUATION: dict[str, str] = {
+    "\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'",
+    "\u300c": '"', "\u300d": '"', "\u300e": '"', "\u300f": '"',
+    "\u2014": "-", "\u2013": "-", "\u2012": "-", "\u2015": "-", "\u2212": "-",
+    "\uff5e": "~", "\u301c": "~",
+    "\u00b7": ".", "\u30fb": ".",
+    "\ufe50": ",", "\ufe51": "\u3001", "\ufe52": ".",
+}  # fmt: skip
 
-        for src, dst in getdict("zh-hans").items():
-            if len(src) == 1 and len(dst) == 1 and src != dst and ord(src) not in table:
-                table[ord(src)] = dst
-    except Exception:  # pragma: no cover - zhconv is a declared dependency
-        pass
+
+def _build_table() -> dict[int, str]:
+    """One character for one character, so every folded character keeps its
+    original offset: the shared width table and the character-for-character
+    part of 繁→简 (``ingest.text``), then the punctuation above, then Latin
+    capitals lower-cased (ASCII only: ``str.lower`` may change a length)."""
+    table: dict[int, str] = dict(simplified_char_table())
+    table.update(WIDTH_TABLE)
+    table.update({ord(src): dst for src, dst in _PUNCTUATION.items()})
+    for cp, dst in table.items():
+        if "A" <= dst <= "Z":
+            table[cp] = dst.lower()
     for cp in range(ord("A"), ord("Z") + 1):
         table[cp] = chr(cp + 32)
-    for cp in range(0xFF21, 0xFF3B):  # full-width capitals → lower-case
-        table[cp] = chr(cp - 0xFEE0 + 32)
     return table
 
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from index.textnorm import fold
 from ingest.model import Clause, Document
-from ingest.text import citation_heading
+from ingest.text import citation_heading, fold, marker_of
 
 # Plan headings are printed glued to what follows (一、总体思路（三）主要目标);
 # a law's 第X章 / 第X节 headings are separated by a space.
-_GLUED_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])")
+_GLUED_MARKERS = ("cn_enum", "paren_cn")
 
 
 def citation(document: Document, clause: Clause) -> str:
@@ -30,7 +28,7 @@ def citation(document: Document, clause: Clause) -> str:
             continue
         if heading.startswith("专栏"):
             heading = heading.split()[0] if " " in heading else heading[:3]
-        if first or _GLUED_HEADING.match(heading):
+        if first or marker_of(heading, _GLUED_MARKERS):
             out += heading
         else:
             out += " " + heading

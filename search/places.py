@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from index.textnorm import fold
 from ingest.gazetteer import Division, division_of, gazetteer
@@ -203,13 +204,15 @@ class PlaceIndex:
         return found
 
 
-def _automaton(aliases: dict[str, str]):  # type: ignore[no-untyped-def]
-    if not aliases:
+def _automaton(words: Iterable[str]) -> Any:
+    """An Aho-Corasick automaton mapping each word to itself (None for no words)."""
+    words = list(words)
+    if not words:
         return None
     import ahocorasick
 
     automaton = ahocorasick.Automaton()
-    for alias in aliases:
+    for alias in words:
         automaton.add_word(alias, alias)
     automaton.make_automaton()
     return automaton

@@ -17,8 +17,10 @@ from typing import Any
 
 from index.textnorm import fold
 from ingest.model import Document
+from ingest.profiles import bare_title
+from ingest.text import CN_NUM, NUM, cn_to_int
 
-from .places import PlaceIndex, PlaceMatch, own_aliases
+from .places import PlaceIndex, PlaceMatch, _automaton, own_aliases
 
 INTENTS = ("compare", "precedent", "target", "enquiry")
 
@@ -69,6 +71,8 @@ class QueryAnalysis:
     unknown_jurisdiction: str | None = None  # a place the query names that no document covers
     doc_ids: set[str] | None = None  # documents of the places the query names (None: no place named)
     covering: list[str] = field(default_factory=list)  # areas containing a named place that has no documents of its own
+    title_doc_ids: set[str] | None = None  # documents whose title the query names (None: none named)
+    articles: list[tuple[int, int | None]] = field(default_factory=list)  # 第二十条(之一) the query names: (20, None)
 
     @property
     def rewritten(self) -> str:
@@ -86,6 +90,8 @@ class QueryAnalysis:
             "indicators": self.indicators,
             "expansions": list(dict.fromkeys(self.expansions)),
             "rewritten": self.rewritten,
+            "documents": sorted(self.title_doc_ids) if self.title_doc_ids is not None else None,
+            "articles": [f"{n}" + (f"之{sub}" if sub else "") for n, sub in self.articles],
         }
 
 
@@ -98,13 +104,50 @@ _NOT_PLACES = {
     "小区", "街区", "学区", "片区", "校区", "牧区", "矿区", "灾区",
 }
 _NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:‰|%|个|名|所|小时|岁|天|次|/10万)?")
+_ARTICLE = re.compile(rf"第({NUM})条(?:之([{CN_NUM}0-9]{{1,4}}))?")
+# A title alias must end in a document word and be at least this long (学前教育条例).
+_MIN_TITLE_ALIAS = 4
+_TITLE_END = re.compile(r"(?:法|法典|条例|规定|办法|细则|规则|解释|决定|规划|纲要|意见|通知|方案|编)$")
+
+
+def title_aliases(document: Document) -> set[str]:
+    """Folded names a user may give a document by: its title without date or
+    status, without 中华人民共和国, and without the place it starts with
+    (中华人民共和国未成年人保护法 → 未成年人保护法; 山东省学前教育条例 → 学前教育条例);
+    each at least four characters and ending in a document word."""
+    full = fold(bare_title(document.title))
+    names = {full}
+    for prefix in _NATIONAL_PREFIXES:
+        if full.startswith(prefix):
+            names.add(full[len(prefix) :])
+    j = document.jurisdiction
+    for name in list(names):
+        for place in (j.name, j.province, j.parent) if j is not None else ():
+            if place and name.startswith(fold(place)):
+                names.add(name[len(place) :])
+        stripped = re.sub(r"^[\u4e00-\u9fff]{1,8}?(?:经济特区|特别行政区)", "", name)
+        if stripped != name:
+            names.add(stripped)
+    out = {n for n in names if len(n) >= _MIN_TITLE_ALIAS and _TITLE_END.search(n)}
+    if len(full) >= 6:  # the full title, whatever it ends with (a court case's)
+        out.add(full)
+    return out
+
+
+_NATIONAL_PREFIXES = ("中华人民共和国",)
 
 
 class QueryAnalyzer:
     """Analyses queries against the documents of one index."""
 
     def __init__(self, documents: Iterable[Document], indicator_names: Iterable[str] = ()):
+        documents = list(documents)
         self.places = PlaceIndex(documents)
+        self._titles: dict[str, set[str]] = {}
+        for doc in documents:
+            for alias in title_aliases(doc):
+                self._titles.setdefault(alias, set()).add(doc.doc_id)
+        self._title_automaton = _automaton(self._titles)
         self._indicators = sorted({fold(n) for n in indicator_names if len(n) >= 3}, key=lambda s: (-len(s), s))
         self._synonyms = [(fold(k), v) for k, v in synonym_map().items()]
         cues = query_cues()
@@ -125,9 +168,25 @@ class QueryAnalyzer:
     def analyze(self, query: str) -> QueryAnalysis:
         folded = fold(query)
         analysis = QueryAnalysis(query=query, folded=folded, intent="enquiry")
+        # titles first: a place inside a named title (山东省学前教育条例) is no place filter
+        squashed = folded
+        title_free = folded
+        if self._title_automaton is not None:
+            titled: set[str] = set()
+            for last, alias in self._title_automaton.iter_long(squashed):
+                titled |= self._titles[alias]
+                start = last + 1 - len(alias)
+                title_free = title_free[:start] + " " * len(alias) + title_free[last + 1 :]
+            if titled:
+                analysis.title_doc_ids = titled
+                for m in _ARTICLE.finditer(folded):
+                    number = cn_to_int(m.group(1))
+                    sub = cn_to_int(m.group(2)) if m.group(2) else None
+                    if number is not None:
+                        analysis.articles.append((number, sub))
         pieces: list[str] = []
         at = 0
-        for start, end, name in self.places.find(folded):
+        for start, end, name in self.places.find(title_free):
             analysis.jurisdiction_spans.append((start, end))
             if name not in analysis.jurisdictions:
                 analysis.jurisdictions.append(name)

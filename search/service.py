@@ -196,6 +196,8 @@ class SearchService:
             doc_ids &= analysis.doc_ids
             if analysis.covering:
                 message = self._covering_message("、".join(analysis.jurisdictions), analysis.covering)
+        if analysis is not None and analysis.title_doc_ids is not None and doc_ids & analysis.title_doc_ids:
+            doc_ids &= analysis.title_doc_ids  # a document the question names by its title
         if filters.doc_id:
             if filters.doc_id not in self.documents:
                 raise NotFound(f"no document with id {filters.doc_id!r}; GET /v1/documents lists the ids")
@@ -256,6 +258,11 @@ class SearchService:
         terms = self._highlight_terms(analysis)
         hits = []
         seen: set[str] = set()
+        for row in self._named_articles(analysis, rows):
+            # an article the question names (未成年人保护法第二十条) comes first
+            clause = self.clauses[row]
+            seen.add(clause.clause_id)
+            hits.append(self._hit(clause, 1.0, terms))
         for cand in candidates:
             clause = self.clauses[cand.row]
             if clause.clause_id in seen:
@@ -265,6 +272,21 @@ class SearchService:
             if len(hits) >= top_k:
                 break
         return SearchResult(hits, (time.perf_counter() - started) * 1000, analysis, jurisdictions, message)
+
+    def _named_articles(self, analysis: QueryAnalysis, rows: np.ndarray) -> list[int]:
+        """Rows of the articles a question names by number in a document it
+        names by title (未成年人保护法第二十条), within the allowed rows."""
+        if not analysis.articles or not analysis.title_doc_ids:
+            return []
+        wanted = {(str(n), str(sub) if sub else None) for n, sub in analysis.articles}
+        out = []
+        for doc_id in sorted(analysis.title_doc_ids):
+            for row in self._rows_by_doc.get(doc_id, np.array([], dtype=np.int64)):
+                fields = self.clauses[int(row)].fields
+                if (fields.get("article"), fields.get("article_sub")) in wanted:
+                    out.append(int(row))
+        allowed = set(rows.tolist())
+        return [r for r in out if r in allowed]
 
     @staticmethod
     def should_spread(analysis: QueryAnalysis, filters: Filters) -> bool:

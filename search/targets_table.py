@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from index.textnorm import fold
 from ingest.model import Clause, Document, Target
 from ingest.targets import document_targets, match_indicator, normalize_indicator
+from ingest.text import fold
 
 TARGET_CSV_FIELDS = [
     "doc_id", "jurisdiction", "indicator", "indicator_norm", "comparator", "comparator_text", "value",

@@ -45,3 +45,35 @@ def client(service):
 
     with TestClient(create_app(service_factory=lambda: service)) as test_client:
         yield test_client
+
+
+EXTRA = REPO / "tests" / "data" / "extra"  # a copy of ../shared/corpus-extra
+
+
+@pytest.fixture(scope="session")
+def mixed_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One index of the six plans beside the 22 laws, regulations, the judicial
+    interpretation and the court case of corpus-extra, built once per session."""
+    from policy_search.pipeline import ingest_paths
+
+    out = tmp_path_factory.mktemp("mixed") / "idx"
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    ingest_paths([CORPUS, EXTRA], out, cache_path=CACHE, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def mixed_service(mixed_index_dir: Path):
+    from search.service import SearchService
+
+    return SearchService.open(mixed_index_dir)
+
+
+@pytest.fixture(scope="session")
+def mixed_client(mixed_service):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    with TestClient(create_app(service_factory=lambda: mixed_service)) as test_client:
+        yield test_client

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from ingest.clean import clean_lines, squash
 from ingest.model import CLAUSE_KINDS
 from ingest.parse import parse_file
+from ingest.profiles import PROFILE_NAMES, get_profile
 from ingest.readers import ReadError
 from ingest.structure import parse_with_accounting
 
@@ -34,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 CORPUS_LINES = {
     path.name: path.read_text(encoding="utf-8").split("\n")
-    for path in sorted(CORPUS.iterdir())
+    for folder in (CORPUS, ROOT / "tests" / "data" / "extra")
+    for path in sorted(folder.iterdir())
     if path.suffix in (".txt", ".md")
 }
 
@@ -48,8 +50,14 @@ SETTINGS = settings(
 
 
 def check_accounting(text: str) -> None:
+    """The accounting holds under every document profile (plan, law, notice, narrative)."""
+    for name in PROFILE_NAMES:
+        check_accounting_as(text, name)
+
+
+def check_accounting_as(text: str, profile: str) -> None:
     lines = clean_lines(text)
-    account = parse_with_accounting(lines, "doc", "doc.txt")
+    account = parse_with_accounting(lines, "doc", "doc.txt", get_profile(profile))
     clauses = account.clauses
     assert [c.order for c in clauses] == list(range(len(clauses)))
     assert len({c.clause_id for c in clauses}) == len(clauses)
@@ -153,6 +161,24 @@ FRAGMENTS = [
     "，",
     "。",
     "：",
+    "第一条 为了保护未成年人，制定本法。",
+    "第十条之一",
+    "第一千零四十条 本编调整因婚姻家庭产生的民事关系。",
+    "第十条规定的",
+    "第5条：",
+    "## 第一编 总则",
+    "### 第一分编 通则",
+    "## 第二章  家庭保护",
+    "### 第一节 夫妻关系",
+    "2020年10月17日 第十三届全国人民代表大会常务委员会第二十二次会议第二次修订",
+    "<!-- INFO END -->",
+    "<!--",
+    "法释〔2023〕3号",
+    "| 刑法条文 | 罪名 |",
+    "|-----|-----|",
+    "| 第152条 | 走私废物罪 |",
+    "## 案情回顾",
+    "本市",
 ]
 
 

@@ -17,6 +17,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -69,9 +71,9 @@ def browser_installed() -> None:
         pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def live_server(service) -> Any:
-    """The app (with the web page) served by uvicorn in a thread; yields its base URL."""
+@contextmanager
+def serve(service) -> Iterator[str]:
+    """The app (with the web page) over ``service``, served by uvicorn in a thread: its base URL."""
     import uvicorn
 
     from api.app import create_app
@@ -88,9 +90,18 @@ def live_server(service) -> Any:
         if not thread.is_alive() or time.monotonic() > deadline:
             pytest.fail("the test server (uvicorn) did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(service) -> Any:
+    """The app over the session's index of the six plans; yields its base URL."""
+    with serve(service) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -105,6 +116,7 @@ def driver(browser_installed) -> Any:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile}")
     options.add_argument(f"--window-size={DESKTOP[0]},{DESKTOP[1]}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console messages, for browser_errors()
     drv = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     drv.set_page_load_timeout(60)
     try:
@@ -122,7 +134,15 @@ class Page:
         self.base = base
 
     def open(self, path: str) -> Page:
-        self.driver.get(self.base + path)
+        target = self.base + path
+        # Wait for the new document, not the old one's view: mark the old window first
+        # (unless only the #fragment changes: that stays in the same document).
+        same_document = "#" in target and self.driver.current_url.split("#")[0] == target.split("#")[0]
+        if not same_document:
+            self.driver.execute_script("window.__oldPage = true")
+        self.driver.get(target)
+        if not same_document:
+            self.until(lambda d: not d.execute_script("return window.__oldPage === true"), 60, f"{path} never loaded")
         self.wait_rendered()
         return self
 
@@ -182,6 +202,12 @@ def page(driver, live_server) -> Page:
     return Page(driver, live_server)
 
 
+def browser_errors(drv: Any) -> list[str]:
+    """Uncaught errors and unhandled rejections the page logged since the last call
+    (the console log is drained by reading it)."""
+    return [e["message"] for e in drv.get_log("browser") if "Uncaught" in e["message"] or "unhandled" in e["message"].lower()]
+
+
 def api(base: str, path: str, body: dict | None = None) -> tuple[int, Any]:
     """Call the JSON API of the live server (status, parsed body or text)."""
     data = None if body is None else json.dumps(body).encode()
@@ -228,6 +254,10 @@ def test_search_shows_highlighted_results_with_citations(page):
     page.open("/")
     options = [o.get_attribute("value") for o in page.find_all("#jurisdiction option")]
     assert "大渡口区" in options and "自贡市" in options  # filled from /v1/documents
+    assert "重庆市" in options and "四川省" in options  # with the provinces above them
+    assert [o.get_attribute("value") for o in page.find_all("#doc_type option")] == ["", "plan"]
+    subjects = [o.get_attribute("value") for o in page.find_all("#subject option")]
+    assert subjects[0] == "" and {"儿童", "妇女"} <= set(subjects[1:])
     page.search(QUERY)
     page.wait_css("#results .hit")
     assert page.params()["q"] == QUERY
@@ -245,6 +275,7 @@ def test_search_shows_highlighted_results_with_citations(page):
     assert "".join(marks) == "".join(h["text"] for h in want["highlights"])
     assert first.find_element("css selector", ".cite").text == "出处：" + want["citation"]
     assert first.find_element("css selector", ".juris").text == want["jurisdiction"]
+    assert first.find_element("css selector", ".doctype").text == "规划"
     link = first.find_element("css selector", ".actions a")
     assert link.get_attribute("href").endswith("/clause/" + quote(want["clause_id"]))
 
@@ -307,6 +338,8 @@ def test_open_a_clause_in_context_and_then_its_plan(page):
     page.wait_css("#document .clause")
     _, doc = api(page.base, f"/v1/documents/{doc_id}")
     assert len(page.find_all("#document .clause")) == doc["clause_count"]
+    facts = page.find("#doc-facts").text
+    assert "规划" in facts and doc["jurisdiction"]["name"] in facts and doc["jurisdiction"]["level"] in facts
     marked = page.find("#document .clause.current")
     assert marked.get_attribute("id") == f"c-{clause_id}"
 
@@ -443,7 +476,7 @@ def test_similar_wording_in_other_plans(page):
 
     # from a search result: one click to the same view
     page.open("/?q=" + quote(QUERY))
-    page.wait_css("#results .hit").find_element("link text", "其他规划中的相似表述").click()
+    page.wait_css("#results .hit").find_element("link text", "其他文件中的相似表述").click()
     page.until(lambda d: page.params().get("similar") == "1")
     page.wait_css("#similar .match")
 

@@ -9,7 +9,18 @@
   const searchForm = $("#search-form");
   const compareForm = $("#compare-form");
 
-  const KIND = { target: "主要目标", measure: "策略措施", indicator: "指标", principle: "基本原则", narrative: "叙述" };
+  const KIND = {
+    target: "主要目标", measure: "策略措施", indicator: "指标", principle: "基本原则", narrative: "叙述",
+    article: "条文", row: "表格行",
+  };
+  /** Document types, in the order the 文件类型 filter lists them. */
+  const DOC_TYPE = {
+    plan: "规划", law: "法律", regulation: "法规（条例）", rule: "规章", judicial_interpretation: "司法解释",
+    case: "案例", decision: "决定", notice: "通知", opinion: "意见", programme: "方案", document: "文件",
+  };
+  const NO_PLACE = "地区未知";
+  const NATIONAL = "全国";
+  const FILTERS = ["jurisdiction", "subject", "kind", "doc_type"];
   const GROUP = { "near-identical": "几乎相同", reworded: "改写表述", related: "相关条款" };
   const EXAMPLES = {
     search: ["防止儿童溺水", "儿童近视防控", "家庭教育指导服务", "妇女参与决策和管理"],
@@ -35,6 +46,16 @@
     return el;
   }
   const enc = encodeURIComponent;
+  /** decodeURIComponent that never throws: null for a malformed escape such as "%E0". */
+  function decode(s) {
+    try { return decodeURIComponent(s); } catch (e) { return null; }
+  }
+  const docTypeName = (t) => (t ? DOC_TYPE[t] || t : "");
+  /** A list value such as "law,regulation" in words. */
+  const inWords = (value, map) => String(value).split(",").map((v) => map[v.trim()] || v.trim()).join("、");
+  /** A jurisdiction (an object from /v1/documents or a name from a hit) in words; never blank. */
+  const placeName = (j) => (j && typeof j === "object" ? j.name : j) || NO_PLACE;
+  const docUrl = (docId, clauseId) => `/document/${enc(docId)}${clauseId ? `#c-${enc(clauseId)}` : ""}`;
   const link = (href, ...children) => h("a", { href, "data-nav": true }, ...children);
   const clauseUrl = (id, similar) => `/clause/${enc(id)}${similar ? "?similar=1" : ""}`;
 
@@ -86,16 +107,17 @@
     return out;
   }
 
-  function citationOf(hit) {
-    if (hit.citation) return hit.citation;
-    const path = (hit.section_path || []).join("");
-    return `《${hit.title || hit.doc_id || ""}》${path}${hit.number ? ` 第${hit.number}项` : ""}`;
-  }
+  /** The server's citation (the unit follows the document: 第N项 in plans, 第N条 in laws). */
+  const serverCitation = (hit) => hit.citation || `《${hit.title || hit.doc_id || ""}》`;
 
+  /** Badges: the place (地区未知 when unknown), the document type, the clause kind. Each says
+   *  in words what it is (title for pointers), so nothing relies on colour. */
   function hitMeta(hit, extra) {
+    const unknown = !hit.jurisdiction;
     return h("div", { class: "meta" },
-      hit.jurisdiction && h("span", { class: "juris" }, hit.jurisdiction),
-      hit.kind && h("span", { class: "kind" }, KIND[hit.kind] || hit.kind),
+      h("span", { class: "juris" + (unknown ? " unknown" : ""), title: "地区" }, placeName(hit.jurisdiction)),
+      hit.doc_type && h("span", { class: "doctype", title: "文件类型" }, docTypeName(hit.doc_type)),
+      hit.kind && h("span", { class: "kind", title: "条款类型" }, KIND[hit.kind] || hit.kind),
       extra);
   }
 
@@ -103,11 +125,11 @@
     return h("article", { class: "hit", "data-clause": hit.clause_id },
       hitMeta(hit),
       h("p", { class: "text" }, highlighted(hit.text, hit.highlights)),
-      h("p", { class: "cite" }, "出处：", h("cite", {}, citationOf(hit))),
+      h("p", { class: "cite" }, "出处：", h("cite", {}, serverCitation(hit))),
       h("div", { class: "actions" },
         link(clauseUrl(hit.clause_id), "查看上下文"),
-        link(clauseUrl(hit.clause_id, true), "其他规划中的相似表述"),
-        link(`/document/${enc(hit.doc_id)}#c-${enc(hit.clause_id)}`, "规划全文")));
+        link(clauseUrl(hit.clause_id, true), "其他文件中的相似表述"),
+        link(docUrl(hit.doc_id, hit.clause_id), "全文")));
   }
 
   // ---- documents and filters ----------------------------------------------------------
@@ -121,25 +143,72 @@
     return docsPromise;
   }
 
+  const collate = (a, b) => a.localeCompare(b, "zh-Hans-CN");
+  const isNational = (j) => !!j && (j.name === NATIONAL || j.level === "国家");
+
+  /** The 地区 options: 全国 first (when a national document exists), then each province
+   *  followed by the places under it that have documents. [{value, label, sub}] */
+  function placeOptions(docs) {
+    const under = new Map();  // province (or a place with no province) -> names under it
+    let national = false;
+    for (const d of docs) {
+      const j = d.jurisdiction;
+      if (!j || !j.name) continue;
+      if (isNational(j)) { national = true; continue; }
+      const top = j.province || j.name;
+      if (!under.has(top)) under.set(top, new Set());
+      if (j.name !== top) under.get(top).add(j.name);
+    }
+    const out = national ? [{ value: NATIONAL, label: NATIONAL }] : [];
+    for (const top of [...under.keys()].sort(collate)) {
+      out.push({ value: top, label: top });
+      for (const name of [...under.get(top)].sort(collate)) out.push({ value: name, label: name, sub: true });
+    }
+    return out;
+  }
+
+  /** The values present in the documents, most frequent first. */
+  function present(docs, key) {
+    const count = new Map();
+    for (const d of docs) if (d[key]) count.set(d[key], (count.get(d[key]) || 0) + 1);
+    return [...count.keys()].sort((a, b) => count.get(b) - count.get(a) || collate(a, b));
+  }
+
+  function addOptions(sel, options) {
+    for (const o of options) {
+      if ([...sel.options].some((x) => x.value === o.value)) continue;
+      // places under a province are indented; the label still reads as the plain name
+      sel.append(h("option", { value: o.value, class: o.sub ? "sub" : null }, o.sub ? `\u3000${o.label}` : o.label));
+    }
+  }
+
   let filtersFilled = false;
   async function fillFilters() {
     if (filtersFilled) return;
     try {
       const docs = await loadDocuments();
-      const names = [...new Set(docs.map((d) => d.jurisdiction && d.jurisdiction.name).filter(Boolean))];
-      for (const sel of [$("#jurisdiction"), $("#compare-jurisdiction")]) {
-        for (const name of names) if (![...sel.options].some((o) => o.value === name)) sel.append(h("option", { value: name }, name));
-      }
+      const places = placeOptions(docs);
+      addOptions($("#jurisdiction"), places);
+      addOptions($("#compare-jurisdiction"), places);
+      const order = Object.keys(DOC_TYPE);
+      const types = present(docs, "doc_type").sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+      addOptions($("#doc_type"), types.map((t) => ({ value: t, label: docTypeName(t) })));
+      addOptions($("#subject"), present(docs, "subject").map((s) => ({ value: s, label: s })));
       filtersFilled = true;
     } catch (e) {
-      setStatus("地区列表加载失败：" + e.message, "warn");
+      setStatus("筛选项加载失败：" + e.message, "warn");
     }
   }
 
-  function setSelect(sel, value) {
-    if (value && ![...sel.options].some((o) => o.value === value)) sel.append(h("option", { value }, value));
+  /** Select value in sel; a value from the address that is not listed (a short name such as
+   *  山东, a list such as law,regulation) is added so the form shows what is applied. */
+  function setSelect(sel, value, label) {
+    if (value && ![...sel.options].some((o) => o.value === value)) {
+      sel.append(h("option", { value }, label ? label(value) : value));
+    }
     sel.value = value || "";
   }
+  const FILTER_LABEL = { kind: (v) => inWords(v, KIND), doc_type: (v) => inWords(v, DOC_TYPE) };
 
   let indicatorsLoaded = false;
   function loadIndicators() {
@@ -166,12 +235,14 @@
 
   async function documentList() {
     let docs;
-    try { docs = await loadDocuments(); } catch (e) { return errorBox("规划列表加载失败：" + e.message); }
-    return h("section", { class: "doclist" },
-      h("h2", {}, `收录的规划（${docs.length} 部）`),
-      h("ul", {}, docs.map((d) => h("li", {},
-        link(`/document/${enc(d.doc_id)}`, d.title),
-        h("span", { class: "muted" }, ` ${(d.jurisdiction && d.jurisdiction.name) || ""} · ${d.status || ""} · ${d.clause_count || 0} 条`)))));
+    try { docs = await loadDocuments(); } catch (e) { return errorBox("文件列表加载失败：" + e.message); }
+    return h("section", { class: "doclist", id: "doclist" },
+      h("h2", {}, `收录的文件（${docs.length} 部）`),
+      h("ul", {}, docs.map((d) => h("li", { "data-doc": d.doc_id },
+        link(docUrl(d.doc_id), d.title || d.doc_id), " ",
+        h("span", { class: "doctype", title: "文件类型" }, docTypeName(d.doc_type) || "文件"), " ",
+        h("span", { class: "muted" },
+          [placeName(d.jurisdiction), d.status, `${d.clause_count || 0} 条`].filter(Boolean).join(" · "))))));
   }
 
   async function renderHome(url) {
@@ -179,19 +250,17 @@
     const mode = p.get("mode") === "ask" ? "ask" : "search";
     const q = (p.get("q") || "").trim();
     const filters = {};
-    for (const k of ["jurisdiction", "subject", "kind"]) if (p.get(k)) filters[k] = p.get(k);
+    for (const k of FILTERS) if (p.get(k)) filters[k] = p.get(k);
     await fillFilters();
     searchForm.elements.mode.value = mode;
     $("#q").value = q;
-    setSelect($("#jurisdiction"), filters.jurisdiction);
-    setSelect($("#subject"), filters.subject);
-    setSelect($("#kind"), filters.kind);
+    for (const k of FILTERS) setSelect($("#" + k), filters[k], FILTER_LABEL[k]);
     syncModeLabels();
     if (!q) {
       document.title = mode === "ask" ? "提问 · 规划条款检索" : "规划条款检索";
       const intro = mode === "ask"
-        ? h("p", { class: "lead" }, "用一句话提问，得到简短回答和可以直接引用的规划条款；规划中没有规定的，会如实说明。")
-        : h("p", { class: "lead" }, "跨地区检索儿童、妇女发展规划的条款，结果附有规划、章节与条目出处。");
+        ? h("p", { class: "lead" }, "用一句话提问，得到简短回答和可以直接引用的条款；文件中没有规定的，会如实说明。")
+        : h("p", { class: "lead" }, "跨地区检索发展规划和法律、法规等政策文件的条款，结果附有文件、章节与条款出处。");
       const ex = mode === "ask"
         ? examples("ask", (x) => `/?mode=ask&q=${enc(x)}`)
         : examples("search", (x) => `/?q=${enc(x)}`);
@@ -222,7 +291,7 @@
       ? h("div", { class: "answer found", id: "answer" },
         data.answer && h("p", { class: "answer-value" }, data.answer),
         data.answer_text && h("p", { class: "answer-text" }, data.answer_text),
-        first && h("p", { class: "cite" }, "依据：", link(clauseUrl(first.clause_id), citationOf(first))))
+        first && h("p", { class: "cite" }, "依据：", link(clauseUrl(first.clause_id), serverCitation(first))))
       : h("div", { class: "answer not-found", id: "answer" },
         h("p", { class: "answer-value" }, "规划中没有相关规定"),
         data.answer_text && h("p", { class: "answer-text" }, data.answer_text));
@@ -256,7 +325,7 @@
       const v = t && typeof t.value === "number" ? t.value : parseFloat(String(row.value || "").replace(/[^\d.]/g, ""));
       return Number.isFinite(v) ? v : null;
     }
-    if (key === "citation") return row.hit ? citationOf(row.hit) : "";
+    if (key === "citation") return row.hit ? serverCitation(row.hit) : "";
     const v = row[key];
     return v == null || v === "" ? null : v;
   }
@@ -287,14 +356,14 @@
         th.querySelector(".arrow").textContent = on ? (dir === "desc" ? " ▼" : " ▲") : "";
       }
       tbody.replaceChildren(...sortRows(data.rows || [], sort, dir).map((r) => h("tr", { "data-doc": r.doc_id },
-        cell("jurisdiction", "nowrap", r.jurisdiction || r.doc_id),
+        cell("jurisdiction", "nowrap", placeName(r.jurisdiction)),
         cell("indicator", "", r.indicator),
         cell("comparator", "nowrap", r.comparator),
         cell("value", "num", r.value),
         cell("unit", "nowrap", r.unit),
         cell("year", "nowrap", r.year),
         cell("attribute", "nowrap", r.attribute),
-        cell("citation", "cite", r.hit && link(clauseUrl(r.hit.clause_id), citationOf(r.hit))))));
+        cell("citation", "cite", r.hit && link(clauseUrl(r.hit.clause_id), serverCitation(r.hit))))));
     }
     function resort(key) {
       dir = key === sort && dir === "asc" ? "desc" : "asc";
@@ -338,7 +407,7 @@
         : h("p", { class: "notice" }, "没有规划量化这个指标。换个说法试试，如“近视率”“死亡率”。"),
       missing.length > 0 && h("section", { class: "missing", id: "missing" },
         h("h3", {}, `未量化该指标的规划（${missing.length} 部）`),
-        h("ul", {}, missing.map((id) => h("li", {}, link(`/document/${enc(id)}`, title.get(id) || id))))),
+        h("ul", {}, missing.map((id) => h("li", {}, link(docUrl(id), title.get(id) || id))))),
     ];
   }
 
@@ -370,16 +439,16 @@
         }
         loadSimilar(clause, panel, true);
       },
-    }, "其他规划中的相似表述");
-    const docUrl = `/document/${enc(clause.doc_id)}#c-${enc(clause.clause_id)}`;
+    }, "其他文件中的相似表述");
+    const whole = docUrl(clause.doc_id, clause.clause_id);
     const out = [
-      h("nav", { class: "crumbs" }, link(docUrl, `《${doc.title || clause.title}》`),
+      h("nav", { class: "crumbs", "aria-label": "所在位置" }, link(whole, `《${doc.title || clause.title}》`),
         (clause.section_path || []).map((s) => h("span", {}, " › ", s))),
-      hitMeta(clause, doc.status && h("span", { class: "muted" }, doc.status)),
+      hitMeta({ ...clause, doc_type: clause.doc_type || doc.doc_type }, doc.status && h("span", { class: "muted" }, doc.status)),
       h("div", { class: "context", id: "context" }, list.map((c) => clauseBlock(c, c.clause_id === clause.clause_id))),
-      h("p", { class: "cite" }, "出处：", h("cite", {}, citationOf(clause)),
+      h("p", { class: "cite" }, "出处：", h("cite", {}, serverCitation(clause)),
         clause.source ? h("span", { class: "muted" }, `（${clause.source.file} 第 ${clause.source.line_start}–${clause.source.line_end} 行）`) : ""),
-      h("div", { class: "actions" }, button, link(docUrl, cut ? `本节共 ${section.length} 条，阅读规划全文` : "阅读规划全文")),
+      h("div", { class: "actions" }, button, link(whole, cut ? `本节共 ${section.length} 条，阅读全文` : "阅读全文")),
       panel,
     ];
     if (url.searchParams.get("similar") === "1") loadSimilar(clause, panel, true);
@@ -399,13 +468,13 @@
   }
 
   async function loadSimilar(clause, panel, reveal) {
-    panel.replaceChildren(h("h2", {}, "其他规划中的相似表述"), h("p", { class: "muted" }, "正在查找…"));
+    panel.replaceChildren(h("h2", {}, "其他文件中的相似表述"), h("p", { class: "muted" }, "正在查找…"));
     let data;
     try {
       data = await api("/v1/similar", { clause_id: clause.clause_id, top_k: 20 });
     } catch (e) {
       const missing = e.status === 404 && /^not found$/i.test(e.message);
-      panel.replaceChildren(h("h2", {}, "其他规划中的相似表述"),
+      panel.replaceChildren(h("h2", {}, "其他文件中的相似表述"),
         errorBox(missing ? "相似表述功能暂不可用（服务器还没有提供 /v1/similar）。" : "查找相似表述失败：" + e.message));
       return;
     }
@@ -421,28 +490,58 @@
           hitMeta(m.hit, typeof m.score === "number" && h("span", { class: "muted" }, `相似度 ${m.score.toFixed(2)}`)),
           // a diff against an unrelated clause is noise: related matches show their own text
           g === "related" ? h("p", { class: "text" }, m.hit.text) : h("p", { class: "text diff" }, diffNodes(m.diff, m.hit.text)),
-          h("p", { class: "cite" }, "出处：", h("cite", {}, citationOf(m.hit))),
+          h("p", { class: "cite" }, "出处：", h("cite", {}, serverCitation(m.hit))),
           h("div", { class: "actions" }, link(clauseUrl(m.hit.clause_id), "查看上下文"),
             link(clauseUrl(m.hit.clause_id, true), "以此条查相似")))));
     });
     panel.replaceChildren(
-      h("h2", {}, "其他规划中的相似表述"),
+      h("h2", {}, "其他文件中的相似表述"),
       matches.length
-        ? h("p", { class: "legend" }, "与本条相比：", h("ins", {}, "下划线"), "为该规划多出的文字，", h("del", {}, "删除线"), "为本条有而该规划没有的文字。")
-        : h("p", { class: "notice" }, "其他规划中没有找到相似的表述。"),
+        ? h("p", { class: "legend" }, "与本条相比：", h("ins", {}, "下划线"), "为该文件多出的文字，", h("del", {}, "删除线"), "为本条有而该文件没有的文字。")
+        : h("p", { class: "notice" }, "其他文件中没有找到相似的表述。"),
       ...sections.filter(Boolean));
     if (reveal && panel.isConnected) panel.scrollIntoView({ block: "start" });
   }
 
-  // whole plan ------------------------------------------------------------------------------
+  // whole document ------------------------------------------------------------------------
+
+  /** The jurisdiction with its level and the divisions above it: 青岛市（副省级市，山东省）,
+   *  攀枝花市西区（市辖区，四川省攀枝花市）, 全国（国家）. */
+  function placeFull(j) {
+    if (!j || !j.name) return NO_PLACE;
+    const above = [...new Set([j.province, j.parent])].filter((x) => x && x !== j.name).join("");
+    const more = [j.level, above].filter((x) => x && x !== j.name);
+    return more.length ? `${j.name}（${more.join("，")}）` : j.name;
+  }
+
+  function docFacts(doc) {
+    const plan = doc.doc_type === "plan";
+    const facts = [
+      ["文件类型", docTypeName(doc.doc_type)],
+      ["地区", placeFull(doc.jurisdiction)],
+      ["发布机关", doc.issuer],
+      ["文号", doc.doc_number],
+      ["规划期", doc.period && doc.period.length === 2 ? `${doc.period[0]}—${doc.period[1]} 年` : null],
+      [plan ? "印发日期" : "公布日期", doc.issued],
+      ["版本日期", doc.version && doc.version !== doc.issued ? doc.version : null],
+      ["状态", doc.status],
+      ["条款", `${doc.clause_count || 0} 条`],
+    ].filter(([, v]) => v);
+    return h("dl", { class: "facts", id: "doc-facts" },
+      facts.map(([k, v]) => h("div", { "data-fact": k }, h("dt", {}, k), h("dd", {}, v))));
+  }
+
+  /** A clause's text; an article's number, as printed, stands out. */
+  function clauseText(c) {
+    const text = c.text || "";
+    if (c.kind !== "article" || !c.number) return text;
+    if (text.startsWith(c.number)) return [h("strong", { class: "num" }, c.number), text.slice(c.number.length)];
+    return [h("strong", { class: "num" }, c.number), " ", text];
+  }
 
   async function renderDocument(id) {
     const doc = await api(`/v1/documents/${enc(id)}`);
     document.title = doc.title || id;
-    const j = doc.jurisdiction || {};
-    const facts = [j.name, j.province && j.province !== j.name ? j.province : null,
-      doc.period && doc.period.length === 2 ? `${doc.period[0]}—${doc.period[1]} 年` : null,
-      doc.status, doc.doc_number, doc.issued && `印发 ${doc.issued}`, `${doc.clause_count || 0} 条`].filter(Boolean);
     const body = [];
     let prev = [];
     for (const c of doc.clauses || []) {
@@ -451,12 +550,13 @@
       while (level < path.length && path[level] === prev[level]) level++;
       for (let i = level; i < path.length; i++) body.push(h(`h${Math.min(i + 2, 5)}`, { class: "sec" }, path[i]));
       prev = path;
-      body.push(h("div", { class: "clause", id: `c-${c.clause_id}` },
-        h("p", { class: "text" }, c.text),
+      body.push(h("div", { class: "clause" + (c.kind === "article" ? " article" : ""), id: `c-${c.clause_id}`, "data-number": c.number || null },
+        h("p", { class: "text" }, clauseText(c)),
         h("div", { class: "actions small" }, link(clauseUrl(c.clause_id), "上下文"), link(clauseUrl(c.clause_id, true), "相似表述"))));
     }
-    return [h("h1", { class: "doc-title" }, doc.title || id), h("p", { class: "muted" }, facts.join(" · ")),
-      h("div", { class: "document", id: "document" }, body)];
+    return [h("h1", { class: "doc-title" }, doc.title || id), docFacts(doc),
+      body.length ? h("div", { class: "document", id: "document" }, body)
+        : h("p", { class: "notice" }, "这份文件没有可检索的条款。")];
   }
 
   // ---- router --------------------------------------------------------------------------------
@@ -487,9 +587,11 @@
       let nodes;
       if (path === "/") nodes = await renderHome(url);
       else if (path === "/compare") nodes = await renderCompare(url);
-      else if ((m = path.match(/^\/clause\/([^/]+)$/))) nodes = await renderClause(decodeURIComponent(m[1]), url);
-      else if ((m = path.match(/^\/document\/([^/]+)$/))) nodes = await renderDocument(decodeURIComponent(m[1]));
-      else nodes = [errorBox("没有这个页面。"), h("p", {}, link("/", "回到首页"))];
+      else if ((m = path.match(/^\/(clause|document)\/([^/]+)$/))) {
+        const id = decode(m[2]);
+        if (id === null) throw new Error(`链接地址有误：“${m[2]}”不是有效的编号（编码无法识别）。请检查链接，或从首页重新查找。`);
+        nodes = await (m[1] === "clause" ? renderClause(id, url) : renderDocument(id));
+      } else nodes = [errorBox("没有这个页面。"), h("p", {}, link("/", "回到首页"))];
       if (!isCurrent()) return;
       view.replaceChildren(...[nodes].flat(Infinity).filter((n) => n != null && n !== false));
       setStatus("");
@@ -497,7 +599,7 @@
       focusHash();
     } catch (e) {
       if (!isCurrent()) return;
-      view.replaceChildren(errorBox(e.message || String(e)));
+      view.replaceChildren(errorBox(e.message || String(e)), h("p", {}, link("/", "回到首页")));
       setStatus("");
       document.body.dataset.state = "error";
     }
@@ -505,7 +607,8 @@
 
   function focusHash() {
     if (!location.hash) return;
-    const el = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    const id = decode(location.hash.slice(1));  // a malformed "#%E0" is ignored, not an error
+    const el = id && document.getElementById(id);
     if (!el) return;
     el.classList.add("current");
     el.scrollIntoView({ block: "center" });
@@ -542,7 +645,7 @@
     const p = new URLSearchParams();
     if (searchForm.elements.mode.value === "ask") p.set("mode", "ask");
     p.set("q", q);
-    for (const k of ["jurisdiction", "subject", "kind"]) if ($("#" + k).value) p.set(k, $("#" + k).value);
+    for (const k of FILTERS) if ($("#" + k).value) p.set(k, $("#" + k).value);
     navigate("/?" + p);
   }
 

@@ -1,0 +1,133 @@
+"""A mixed index — the six plans beside 21 laws, regulations, a judicial
+interpretation and a court case (corpus-extra) — serves search, ask, compare,
+similar and the web page without errors; places, doc types, titles and
+article numbers in queries and filters reach the right documents."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.profiles import get_profile
+from search.service import Filters
+
+pytestmark = pytest.mark.integration
+
+SHANDONG = {"山东省", "济南市", "青岛市"}
+
+
+def test_the_mixed_index_holds_every_document(mixed_service):
+    docs = mixed_service.documents.values()
+    assert len(mixed_service.documents) == 27  # 6 plans + 21 (the history-only file holds no clauses)
+    assert {d.doc_type for d in docs} >= {"plan", "law", "regulation", "rule", "judicial_interpretation", "case"}
+    assert sum(c.kind == "article" for c in mixed_service.clauses) == 1138  # as printed (manifest)
+
+
+@pytest.mark.parametrize(
+    ("query", "places"),
+    [
+        ("山东 幼儿园 收费", SHANDONG),
+        ("山东省预防未成年人违法犯罪", SHANDONG),
+        ("深圳 幼儿园教师", {"深圳市"}),
+        ("青岛市学前教育专项资金", {"青岛市"}),
+        ("重庆 拐卖儿童", {"重庆市", "大渡口区"}),
+    ],
+)
+def test_a_place_named_in_a_query_filters_to_it(mixed_service, query, places):
+    result = mixed_service.search(query, 10)
+    assert result.hits
+    assert {h.jurisdiction for h in result.hits} <= places
+    assert set(result.jurisdictions) <= places
+
+
+def test_a_place_without_documents_says_so(mixed_service):
+    result = mixed_service.search("北京 学校欺凌 防控", 10)
+    assert result.hits == [] and "北京市" in (result.message or "")
+    county = mixed_service.search("黄岛区 幼儿园", 10)  # a district of 青岛: its city's and province's documents
+    assert county.hits and {h.jurisdiction for h in county.hits} <= SHANDONG
+    assert "黄岛区" in (county.message or "")
+
+
+@pytest.mark.parametrize(("place", "expected"), [("山东", SHANDONG), ("深圳", {"深圳市"}), ("全国", {"全国"}), ("重庆市", {"重庆市", "大渡口区"})])
+def test_the_jurisdiction_filter_takes_any_division(mixed_service, place, expected):
+    result = mixed_service.search("儿童 保护", 20, Filters(jurisdiction=place))
+    assert result.hits and {h.jurisdiction for h in result.hits} <= expected
+
+
+def test_doc_type_and_kind_filters(mixed_service):
+    result = mixed_service.search("未成年人 网络", 20, Filters(doc_type="regulation"))
+    assert result.hits and {h.doc_type for h in result.hits} == {"regulation"}
+    result = mixed_service.search("学校 安全", 20, Filters(kind="article", doc_type="law,judicial_interpretation"))
+    assert result.hits and all(h.kind == "article" and h.number.startswith("第") for h in result.hits)
+
+
+def test_a_title_and_article_named_in_a_query(mixed_service):
+    result = mixed_service.search("未成年人保护法第二十条", 5)
+    first = result.hits[0]
+    assert first.number == "第二十条" and first.title == "中华人民共和国未成年人保护法"
+    assert first.citation == "《中华人民共和国未成年人保护法》第二章 家庭保护 第二十条"
+    result = mixed_service.search("山东省学前教育条例 幼儿园收费", 10)
+    assert {h.title for h in result.hits} == {"山东省学前教育条例"}
+
+
+@pytest.mark.parametrize(
+    ("question", "cited"),
+    [
+        ("青岛市幼儿园除保育教育费外还能收取哪些费用？", "《青岛市学前教育条例》第六章 保障与扶持 第五十一条"),
+        ("家庭暴力告诫书应当包括哪些内容？", "《中华人民共和国反家庭暴力法》第三章 家庭暴力的处置 第十六条"),
+        ("民法典婚姻家庭编第一千零八十四条怎么规定离婚后子女抚养", "《中华人民共和国民法典 婚姻家庭编》第四章 离婚 第一千零八十四条"),
+    ],
+)
+def test_answers_cite_the_article(mixed_service, question, cited):
+    answer = mixed_service.ask(question)
+    assert answer.found
+    assert cited in [c.citation for c in answer.citations]
+
+
+def test_compare_lists_only_documents_that_set_targets(mixed_service):
+    comparison = mixed_service.compare("婴儿死亡率")
+    docs = mixed_service.documents
+    assert comparison.rows
+    for doc_id in [r.doc_id for r in comparison.rows] + comparison.missing:
+        assert get_profile(docs[doc_id].profile).sets_targets, doc_id
+    assert not any(t.doc_id in docs and docs[t.doc_id].profile == "law" for t in mixed_service.targets.targets)
+
+
+def test_similar_finds_the_same_article_in_another_province(mixed_service):
+    qingdao = next(
+        c for c in mixed_service.clauses if c.doc_id.startswith("青岛市学前教育条例") and c.number == "第十一条"
+    )
+    result = mixed_service.similar(clause_id=qingdao.clause_id, top_k=5)
+    found = [(r["clause"]["title"], r["clause"]["number"]) for r in result["results"]]
+    assert ("深圳经济特区学前教育条例", "第二十条") in found  # 配套幼儿园 handed over within three months
+
+
+def test_the_api_answers_every_endpoint(mixed_client):
+    for query in ["幼儿园 收费", "婚前隐瞒重大疾病", "未成年人保护法第二十条", "家庭暴力告诫书", "西区 溺水"]:
+        for path, body in [("/v1/search", {"query": query}), ("/v1/ask", {"question": query})]:
+            r = mixed_client.post(path, json=body)
+            assert r.status_code == 200, r.text
+        r = mixed_client.post("/v1/similar", json={"text": query})
+        assert r.status_code == 200, r.text
+    r = mixed_client.get("/v1/compare", params={"indicator": "婴儿死亡率"})
+    assert r.status_code == 200
+    docs = mixed_client.get("/v1/documents").json()["documents"]
+    case = next(d for d in docs if d["doc_type"] == "case")
+    assert case["jurisdiction"] is None
+    one = mixed_client.get(f"/v1/documents/{docs[0]['doc_id']}")
+    assert one.status_code == 200 and one.json()["clauses"]
+    clause_id = one.json()["clauses"][0]["clause_id"]
+    assert mixed_client.get(f"/v1/clauses/{clause_id}").status_code == 200
+    r = mixed_client.post("/v1/search", json={"query": "幼儿园", "filters": {"jurisdiction": "山东", "doc_type": "regulation"}})
+    assert r.status_code == 200 and {h["jurisdiction"] for h in r.json()["results"]} <= SHANDONG
+    assert mixed_client.get("/").status_code == 200
+
+
+def test_dev_set_on_the_mixed_index(mixed_service):
+    """The plans' questions still find their clauses with 21 laws beside them."""
+    from search.evaluate import run_eval
+    from tests.conftest import DEV_SET
+
+    result = run_eval(mixed_service, DEV_SET, top_k=10)
+    overall = result["overall"]
+    assert overall["recall@10"] >= 0.95
+    assert overall["mrr@10"] >= 0.88
