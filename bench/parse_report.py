@@ -219,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds one file may take before it counts as a hang")
     parser.add_argument("--workers", type=int, default=max(1, (mp.cpu_count() or 1)), help="parallel processes")
     parser.add_argument("--local", default=None, help="glob (relative path) of the local regulations")
+    parser.add_argument("--summary-out", type=Path, default=None, help="also write the summary alone here (e.g. docs/bulk/parse-summary.json)")
     args = parser.parse_args(argv)
     source: Path = args.source
     with tempfile.TemporaryDirectory(prefix="parse-report-") as tmp:
@@ -232,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     s = report["summary"]
+    if args.summary_out is not None:
+        args.summary_out.parent.mkdir(parents=True, exist_ok=True)
+        lists = {k: report[k] for k in ("article_mismatches", "local_without_jurisdiction", "invented_titles", "errors", "empty_files")}
+        args.summary_out.write_text(json.dumps({"summary": s, **lists}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(s, ensure_ascii=False, indent=1))
     for key in ("errors", "article_mismatches", "local_without_jurisdiction", "invented_titles"):
         items = report[key]

@@ -57,7 +57,7 @@ _HISTORY_START = re.compile(r"^[（(]?\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s
 _HISTORY_VERBS = re.compile(r"通过|修正|修订|公布|施行|发布|批准|颁布|废止|修改|实施|印发|决定")
 # The end of a history entry wrapped onto a second line: "…的决定》第一次修正", "…通过）".
 _HISTORY_TAIL = re.compile(r"(?:通过|修正|修订|公布|施行|发布|批准|颁布|废止|修改|实施|印发)(?:根据)?[）)]?$|[）)]$")
-_ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇\d]+(?:届|次)")
+_ORDINAL = re.compile(r"第?[一二三四五六七八九十百零〇\d]+(?:届|次)")
 _TITLE_ENDINGS = re.compile(
     r"(?:法|法典|条例|规定|办法|细则|规则|规程|决定|决议|解释|批复|通知|通告|公告|意见|方案|规划|纲要|计划|标准|准则|章程|要点)"
     r"(?:[（(][^（）()]{1,16}[）)])*$"
@@ -187,39 +187,56 @@ def file_title(file_name: str) -> tuple[str, str | None]:
     return stem.strip(), None
 
 
+_TITLE_WINDOW = 12  # non-blank blocks searched for a printed title
+_STRUCTURE = ("part", "subpart", "chapter", "section", "cn_enum", "paren_cn")
+
+
 def find_printed_title(lines: list[Block]) -> tuple[str, list[int]] | None:
     """The title printed at the top, with the indexes of its lines: the first
-    heading (and the top-level headings right after it, before any text),
-    else a first line that reads as a title."""
-    first = next((i for i, b in enumerate(lines) if not b.is_table and b.text and not b.boilerplate), None)
-    if first is None:
-        return None
-    block = lines[first]
-    flat = squash(block.text)
-    if block.kind == "heading" and len(flat) <= _MAX_TITLE_CHARS and not article_start(block.text.strip()):
-        indexes = [first]
-        k = first + 1
-        while k < len(lines):
-            nxt = lines[k]
-            if nxt.is_table:
-                break
-            if nxt.blank or nxt.boilerplate:
-                k += 1
-                continue
-            if nxt.kind == "heading" and nxt.level == block.level and not marker_of(
-                squash(nxt.text), ("part", "subpart", "chapter", "section", "cn_enum", "paren_cn")
-            ):
-                indexes.append(k)
-                k += 1
-                continue
-            break
-        wrapped = _WRAPPED_TITLE.match(flat)
-        title = " ".join(lines[i].text.strip() for i in indexes)
-        return (wrapped.group(1) if wrapped and len(indexes) == 1 else title), indexes
-    if looks_like_title(block.text):
-        wrapped = _WRAPPED_TITLE.match(flat)
-        return (wrapped.group(1) if wrapped else block.text.strip()), [first]
+    heading (and the top-level headings right after it, before any text:
+    中华人民共和国民法典 / 婚姻家庭编), or the first line that reads as a title,
+    among the first blocks of the file (a web page's navigation line may come
+    first).  The search stops where the text starts: an article, a numbered
+    heading, a finished sentence."""
+    seen = 0
+    for first, block in enumerate(lines):
+        if block.is_table or not block.text or block.boilerplate:
+            continue
+        seen += 1
+        if seen > _TITLE_WINDOW:
+            return None
+        flat = squash(block.text)
+        if article_start(block.text.strip()) or marker_of(flat, _STRUCTURE):
+            return None
+        if block.kind == "heading" and len(flat) <= _MAX_TITLE_CHARS:
+            return _heading_title(lines, first)
+        if looks_like_title(block.text):
+            wrapped = _WRAPPED_TITLE.match(flat)
+            return (wrapped.group(1) if wrapped else block.text.strip()), [first]
+        if len(flat) >= 20 and ends_sentence(flat) and not is_history_line(flat):
+            return None
     return None
+
+
+def _heading_title(lines: list[Block], first: int) -> tuple[str, list[int]]:
+    block = lines[first]
+    indexes = [first]
+    k = first + 1
+    while k < len(lines):
+        nxt = lines[k]
+        if nxt.is_table:
+            break
+        if nxt.blank or nxt.boilerplate:
+            k += 1
+            continue
+        if nxt.kind == "heading" and nxt.level == block.level and not marker_of(squash(nxt.text), _STRUCTURE):
+            indexes.append(k)
+            k += 1
+            continue
+        break
+    wrapped = _WRAPPED_TITLE.match(squash(block.text))
+    title = " ".join(lines[i].text.strip() for i in indexes)
+    return (wrapped.group(1) if wrapped and len(indexes) == 1 else title), indexes
 
 
 # --------------------------------------------------------------------------- front matter
@@ -274,15 +291,54 @@ def front_matter(lines: list[Block], start: int, title: str | None) -> list[int]
 
 
 def _division_jurisdiction(chain: list[Any]) -> Jurisdiction:
-    """The innermost division of a chain as a Jurisdiction; a two-character
-    name (西区) keeps its parent in front (攀枝花市西区), being ambiguous alone."""
+    """The innermost division of a chain as a Jurisdiction; a name that is
+    ambiguous alone (西区: several divisions, or an ordinary word) keeps its
+    parent in front (攀枝花市西区)."""
+    from ingest.gazetteer import gazetteer
+
     division = chain[-1]
     j: Jurisdiction = division.jurisdiction()
-    if len(division.name) <= 2 and division.parent:
+    same_name = [d for d in gazetteer().lookup(division.name) if d.name == division.name and d.current]
+    if division.parent and len(chain) > 1 and (len(same_name) > 1 or len(division.name) <= 2):
         return Jurisdiction(
             name=division.parent + division.name, level=j.level, province=j.province, parent=j.parent, code=j.code
         )
     return j
+
+
+def _leading_chain(text: str, context: str) -> list[Any]:
+    """The divisions ``text`` starts with; a last step that is ambiguous is
+    settled by the context (the issuer, the front matter), or — when the
+    candidates are one name over the years (莱芜市, a county-level city until
+    1992, then a prefecture) — by the latest."""
+    from ingest.gazetteer import gazetteer
+
+    gaz = gazetteer()
+    steps = gaz.leading_candidates(text)
+    chain = [step[0] for step in steps if len(step) == 1]
+    if steps and len(steps[-1]) > 1:
+        candidates = steps[-1]
+        chosen = gaz.best(candidates, context) if context else None
+        if chosen is None and len({d.name for d in candidates}) == 1:
+            chosen = max(candidates, key=lambda d: (d.current, d.last_year, -d.rank))
+        if chosen is not None:
+            chain.append(chosen)
+    return chain
+
+
+def _title_place(title: str) -> str | None:
+    """A place a title names by a convention in the data (中国（上海）自由贸易试验区…)."""
+    for pattern in _issuer_data().get("title_place_patterns", []):
+        m = re.match(pattern, title)
+        if m:
+            return m.group("place")
+    return None
+
+
+def _places_or_national(issuer: str) -> bool:
+    from ingest.gazetteer import gazetteer, is_national_issuer
+
+    return is_national_issuer(issuer) or bool(gazetteer().leading(issuer))
 
 
 def national_signal(lines: list[str], issuer: str | None) -> bool:
@@ -318,13 +374,15 @@ def jurisdiction_from(
 
     gaz = gazetteer()
     national_title = _issuer_data().get("national_title_prefixes", [])
+    context = "".join([issuer or "", *(front or []), *cover])
     if title:
         flat = bare_title(title)
         if any(flat.startswith(p) for p in national_title):
             return national_jurisdiction()
-        chain = gaz.leading(flat)
+        named = _title_place(flat)
+        chain = _leading_chain(named, context) if named else _leading_chain(flat, context)
         if chain:
-            full = flat.startswith(chain[0].name)
+            full = named is not None or flat.startswith(chain[0].name)
             if full or not national_signal(list(front or []), issuer):
                 return _division_jurisdiction(chain)
     if issuer:
@@ -402,11 +460,10 @@ def detect_metadata(
     number = DOC_NUMBER_RE.search(context)
     if number:
         meta.doc_number = squash(number.group(0))
-    issuer = None
-    for line in history + cover:
-        issuer = issuer_of(line)
-        if issuer:
-            break
+    # the first issuer that names a place or a national body (a line may say
+    # only 市十四届人大常委会, a later one 宁波市人民代表大会常务委员会)
+    issuers = [found for line in history + cover if (found := issuer_of(line))]
+    issuer = next((i for i in issuers if _places_or_national(i)), issuers[0] if issuers else None)
     meta.issuer = issuer
     history_dates = [iso_date(m) for line in history for m in DATE_RE.finditer(line)]
     if history_dates:

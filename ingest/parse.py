@@ -238,11 +238,16 @@ def parse_file(path: Path, catalog: Catalog | None, base_dir: Path | None = None
     printed = None
     if plans[0][0] is None:
         printed = find_printed_title(blocks)
-    preamble_end = plans[0][0] if plans[0][0] is not None else 0
+    # what is printed before the (first) title — an issuing notice, a web
+    # page's navigation — is read for metadata only
+    if plans[0][0] is not None:
+        preamble_end = plans[0][0]
+    else:
+        preamble_end = printed[1][0] if printed is not None else 0
     preamble = blocks[:preamble_end]
     results: list[ParsedDocument] = []
     for k, (title_index, entry) in enumerate(plans):
-        start = title_index if title_index is not None else 0
+        start = title_index if title_index is not None else preamble_end
         next_start = plans[k + 1][0] if k + 1 < len(plans) else None
         end = next_start if next_start is not None else len(blocks)
         excluded: set[int] = set()

@@ -258,11 +258,12 @@ class SearchService:
         terms = self._highlight_terms(analysis)
         hits = []
         seen: set[str] = set()
+        top = max((c.score for c in candidates), default=1.0)
         for row in self._named_articles(analysis, rows):
             # an article the question names (未成年人保护法第二十条) comes first
             clause = self.clauses[row]
             seen.add(clause.clause_id)
-            hits.append(self._hit(clause, 1.0, terms))
+            hits.append(self._hit(clause, top, terms))
         for cand in candidates:
             clause = self.clauses[cand.row]
             if clause.clause_id in seen:
