@@ -2,24 +2,37 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# Two installs: the lean one serves the bundled corpus (`make run`: no torch,
+# Ray, Milvus Lite, Selenium …); the full one has every extra the test suite
+# and the benchmarks use (`make test`, `make install`).
+BASE_STAMP := $(VENV)/.installed-base
+ALL_STAMP  := $(VENV)/.installed-all
 
-.PHONY: install run test test-fast bench bench-load lint clean parse-report
+.PHONY: install install-base run test test-fast bench bench-load lint clean parse-report bundled-embeddings
 
-install: $(STAMP)
+install: $(ALL_STAMP)
+install-base: $(BASE_STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(BASE_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $(BASE_STAMP)
 
 # torch is pinned to the CPU build that lies on this kind of machine; an
 # unpinned torch would pull a multi-GB CUDA build.
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+$(ALL_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q "torch==2.13.0"
 	$(BIN)/python -m pip install -q -e ".[all]"
-	touch $(STAMP)
+	touch $(ALL_STAMP) $(BASE_STAMP)
 
-# Builds the index from corpus/ when there is none, then serves on http://127.0.0.1:8000
-run: install
-	$(BIN)/policy-search serve --host 127.0.0.1 --port 8000
+# Builds the index from corpus/ when there is none (embeddings of the bundled
+# corpus are shipped: no model run on a fresh clone), then serves on http://127.0.0.1:8000
+PORT ?= 8000
+run: install-base
+	$(BIN)/policy-search serve --host 127.0.0.1 --port $(PORT)
 
 # pytest's exit code 5 (no tests collected) is not a failure of the suite.
 test: install
@@ -55,3 +68,8 @@ bench-scale: install
 BULK ?= ../shared/bulk/lawrefbook-regulations.tar.xz
 parse-report: install
 	$(BIN)/python bench/parse_report.py $(BULK) --out bench/out/parse-report.json --summary-out docs/bulk/parse-summary.json
+
+# Rebuild the shipped embeddings of the bundled corpus (policy_search/data/) after
+# the corpus, the parser or the model changes; tests/test_bundled.py says when.
+bundled-embeddings: install-base
+	$(BIN)/python scripts/build_bundled_embeddings.py

@@ -1,11 +1,15 @@
-"""Write endpoints: ingest from the corpus folder, remove a plan, reload.
+"""Write endpoints: ingest from the corpus folder, remove a plan, reload,
+list the kept index versions and roll back to one.
 
 They need the API key from settings (``POLICY_SEARCH_API_KEY``) in the
 ``X-API-Key`` header; with no key configured they answer 403 and say how to
 enable them. Ingest reads only files inside the corpus folder: a path is
 resolved against it and refused if it leads outside (``..``, absolute paths,
 symlinks out). Each write rebuilds the index atomically and the server then
-serves the new version.
+serves the new version. A write while another update of the index runs gets
+409 at once (or after ``write_lock_wait`` seconds) instead of waiting; an
+ingest over an index that cannot be read is refused (503, saying how to
+recover) rather than starting a new index.
 """
 
 from __future__ import annotations
@@ -33,7 +37,21 @@ class IngestRequest(BaseModel):
         max_length=500,
         description="A file or folder inside the corpus folder, relative to it; omitted: sync the whole corpus folder",
     )
-    force: bool = Field(False, description="Re-parse every file and rebuild even if nothing changed")
+    force: bool = Field(
+        False,
+        description="Re-parse every file and rebuild even if nothing changed; over an index that cannot be read, start a new one",
+    )
+
+
+class RollbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: str | None = Field(
+        None,
+        max_length=100,
+        pattern=r"^[0-9A-Za-z_\-]+$",
+        description="A kept version (GET /v1/versions); omitted: the one before the current one",
+    )
 
 
 def require_api_key(x_api_key: str | None = Header(None, alias="X-API-Key", max_length=500)) -> None:
@@ -65,10 +83,17 @@ def corpus_path(relative: str | None) -> Path:
     else:
         if "\x00" in relative or Path(relative).is_absolute() or relative.startswith(("/", "\\", "~")):
             raise BadRequest("path must be relative to the corpus folder, e.g. zigong-children-2021-2030.txt")
-        target = (corpus / relative).resolve()
+        try:
+            target = (corpus / relative).resolve()
+        except (OSError, RuntimeError) as exc:  # a link loop
+            raise BadRequest(f"path cannot be resolved inside the corpus folder ({exc.__class__.__name__})") from None
         if not target.is_relative_to(corpus):
             raise BadRequest("path must stay inside the corpus folder")
-    if not target.exists():
+    try:
+        exists = target.exists()
+    except OSError as exc:  # a name longer than the file system allows, …
+        raise BadRequest(f"path cannot be opened: {exc.strerror or exc.__class__.__name__}") from None
+    if not exists:
         raise NotFound(f"no file or folder {relative or '.'!r} in the corpus folder")
     return target
 
@@ -88,10 +113,17 @@ def ingest(body: IngestRequest, request: Request) -> dict[str, Any]:
     target = corpus_path(body.path)
     assert holder.index_dir is not None
     try:
-        report = ingest_paths([target], holder.index_dir, force=body.force, progress=False)
+        report = ingest_paths(
+            [target], holder.index_dir, force=body.force, progress=False, lock_timeout=_lock_wait()
+        )
     except (ValueError, FileNotFoundError) as exc:
         raise BadRequest(str(exc)) from None
     return _after_write(holder, report)
+
+
+def _lock_wait() -> float:
+    """Seconds an HTTP write waits for another update of the index (then 409)."""
+    return max(0.0, settings.get_float("write_lock_wait"))
 
 
 @router.delete("/v1/documents/{doc_id}")
@@ -105,7 +137,7 @@ def remove_document(
     holder = _holder(request)
     assert holder.index_dir is not None
     try:
-        report = remove_documents([doc_id], holder.index_dir)
+        report = remove_documents([doc_id], holder.index_dir, lock_timeout=_lock_wait())
     except UnknownDocumentError:
         raise NotFound(f"no document with id {doc_id!r}; GET /v1/documents lists the ids") from None
     except ValueError as exc:
@@ -118,3 +150,28 @@ def reload(request: Request) -> dict[str, Any]:
     """Serve the index's current version now (normally picked up within a second by itself)."""
     holder: ServiceHolder = request.app.state.holder
     return holder.reload_now()
+
+
+@router.get("/v1/versions")
+def versions(request: Request) -> dict[str, Any]:
+    """The index versions kept on disk (oldest first), the current one marked."""
+    from index.versions import list_index_versions
+
+    holder = _holder(request)
+    assert holder.index_dir is not None
+    return {"versions": [v.to_dict() for v in list_index_versions(holder.index_dir)], "served": holder.version}
+
+
+@router.post("/v1/rollback")
+def rollback(request: Request, body: RollbackRequest | None = None) -> dict[str, Any]:
+    """Make an earlier kept version current (checked in full first); the server then serves it."""
+    from index.errors import IndexCorruptError
+    from index.versions import rollback as rollback_index
+
+    holder = _holder(request)
+    assert holder.index_dir is not None
+    try:
+        info = rollback_index(holder.index_dir, body.version if body else None, lock_timeout=_lock_wait())
+    except IndexCorruptError as exc:
+        raise Conflict(f"not rolled back: {exc}") from None
+    return {"version": info.to_dict(), "server": holder.reload_now()}

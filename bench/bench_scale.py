@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import REPO, pct  # bench/ is on sys.path when run as a script
+from common import REPO, pct, progress  # bench/ is on sys.path when run as a script
 
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -249,7 +249,7 @@ def base_vectors(base, embedder, cache_paths: list[Path]) -> tuple[list[list[np.
     began = time.perf_counter()
     if missing:
         print(f"  embedding {len(missing)} real passages not in the cache …", flush=True)
-        for start in range(0, len(missing), 64):
+        for start in progress(range(0, len(missing), 64), "embedding", unit="batch"):
             batch = missing[start : start + 64]
             for text, vec in zip(batch, embedder.embed_passages(batch), strict=True):
                 vectors[text] = vec
@@ -683,7 +683,7 @@ def run_factor(factor, base, base_clause_vecs, embedder, queries, qvec_queries, 
     print(f"  {factor}×: building {row['clauses']} clauses (FAISS flat) …", flush=True)
     t0 = time.perf_counter()
     try:
-        report = build_index(docs, index_dir, embedder=build_embedder, cache=cache, progress=False, faiss_index="flat")
+        report = build_index(docs, index_dir, embedder=build_embedder, cache=cache, progress=True, faiss_index="flat")
     finally:
         if cache is not None:
             cache.close()
@@ -1074,7 +1074,7 @@ def main(argv: list[str] | None = None) -> int:
         "factors": [],
     }
     try:
-        for factor in factors:
+        for factor in progress(factors, "factors", unit="factor"):
             if budget_left() < 60:
                 print(f"  {factor}×: skipped (time budget)")
                 continue

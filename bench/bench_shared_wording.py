@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from common import progress  # noqa: E402  (bench/ is on sys.path when run as a script)
+
 from ingest.model import Clause, Document, Jurisdiction  # noqa: E402
 from search.shared_wording import shared_wording_report  # noqa: E402
 from search.similar import SimilarityEngine  # noqa: E402
@@ -273,12 +275,12 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(header))
     base: float | None = None
     base_n = 0
-    for factor in args.factors:
+    for factor in progress(args.factors, "factors", unit="corpus"):
         docs, cl = synthetic_corpus(documents, clauses, factor) if factor > 1 else (documents, clauses)
         t0 = time.perf_counter()
         engine = SimilarityEngine(docs, cl, _random_vectors(len(cl)))
         t1 = time.perf_counter()
-        report = shared_wording_report(docs, cl, engine, threshold=args.threshold)
+        report = shared_wording_report(docs, cl, engine, threshold=args.threshold, progress=sys.stderr.isatty())
         t2 = time.perf_counter()
         total = t2 - t0
         if base is None:

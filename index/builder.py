@@ -24,18 +24,20 @@ from ingest.targets import document_targets
 from .cache import EmbeddingCache
 from .chunking import chunking_params, passage_text
 from .embedders.base import Embedder
-from .errors import IndexBuildError
+from .errors import IndexBuildError, IndexBusyError
 from .layout import (
     BUILDING_PREFIX,
     CURRENT_LINK,
     LOCK_FILE,
     VERSIONS_DIR,
+    fsync_path,
+    fsync_tree,
     new_version_id,
-    remove_old_versions,
+    prune_versions,
     switch_current,
 )
 from .lexical import FIELDS, TOKENIZER_VERSION, LexicalIndex, clause_fields
-from .manifest import Manifest, ManifestDocument
+from .manifest import Manifest, ManifestDocument, checksum_files
 from .parallel import map_in_processes
 from .store import STORE_FILE, ClauseStore
 from .stores import StoreSpec, build_store, release_store
@@ -66,11 +68,13 @@ class BuildReport:
 
 
 @contextlib.contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """Serialise builds (and read-modify-build updates) of one index directory
-    with a POSIX advisory lock; the kernel releases it when a process dies, so a
-    killed build never blocks the next one. Not re-entrant: pass
-    ``locked=True`` to ``build_index`` while holding it."""
+def build_lock(index_dir: Path, timeout: float | None = None) -> Iterator[None]:
+    """Serialise builds, read-modify-build updates and rollbacks of one index
+    directory with a POSIX advisory lock; the kernel releases it when a process
+    dies, so a killed build never blocks the next one. ``timeout``: None waits
+    as long as it takes, 0 does not wait, otherwise seconds to wait; when the
+    lock stays taken, IndexBusyError. Not re-entrant: pass ``locked=True`` to
+    ``build_index`` while holding it."""
     index_dir = Path(index_dir)
     (index_dir / VERSIONS_DIR).mkdir(parents=True, exist_ok=True)
     try:
@@ -79,7 +83,21 @@ def build_lock(index_dir: Path) -> Iterator[None]:
         yield
         return
     with open(index_dir / LOCK_FILE, "a+") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        if timeout is None:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        else:
+            give_up = time.monotonic() + max(0.0, timeout)
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= give_up:
+                        raise IndexBusyError(
+                            f"another ingest, removal or rollback is updating {index_dir}; "
+                            "try again when it has finished"
+                        ) from None
+                    time.sleep(min(0.1, max(0.0, give_up - time.monotonic())))
         try:
             yield
         finally:
@@ -238,21 +256,21 @@ def _discard_store(vector_store: object, spec: StoreSpec) -> None:
         log.warning("could not drop the Milvus collections of a failed build: %s", exc)
 
 
-def _drop_old_collections(out_dir: Path, keep: Path) -> None:
-    """Drop the Milvus collections of the versions about to be removed (only
+def _drop_collections_of(entry: Path) -> None:
+    """Drop the Milvus collections of a version about to be removed (only
     those outside the index directory: an in-index Lite database is removed
     with its version)."""
     from .stores.milvus import drop_collections
 
-    for entry in (out_dir / VERSIONS_DIR).iterdir():
-        if entry.resolve() == keep.resolve() or entry.name.startswith(BUILDING_PREFIX):
-            continue
-        try:
-            config = Manifest.load(entry).store
-            if config.get("backend") == "milvus" and config.get("uri"):
-                drop_collections(config, entry)
-        except Exception as exc:  # old versions are best effort
-            log.warning("could not drop the Milvus collections of %s: %s", entry.name, exc)
+    try:
+        config = Manifest.load(entry).store
+        if config.get("backend") == "milvus" and config.get("uri"):
+            drop_collections(config, entry)
+    except Exception as exc:  # old versions are best effort
+        log.warning("could not drop the Milvus collections of %s: %s", entry.name, exc)
+
+
+DEFAULT_KEEP_VERSIONS = 3
 
 
 def build_index(
@@ -267,6 +285,8 @@ def build_index(
     store: str = "faiss",
     faiss_index: str = "auto",
     faiss_mmap: bool = False,
+    keep_versions: int = DEFAULT_KEEP_VERSIONS,
+    lock_timeout: float | None = None,
 ) -> BuildReport:
     """Build the index of ``parsed`` at ``out_dir`` and make it current.
 
@@ -277,9 +297,12 @@ def build_index(
     ``faiss_mmap`` whether readers memory-map the FAISS file; all three are
     recorded in the manifest's ``store`` entry.
 
-    Everything is written into ``out_dir/versions/.building-<id>``; only when
-    complete (manifest last) is it renamed and ``out_dir/current`` switched to
-    it with an atomic rename, after which older versions are removed. On any
+    Everything is written into ``out_dir/versions/.building-<id>`` and
+    flushed to disk; only when complete (manifest last, with the size and
+    sha256 of every file) is it renamed and ``out_dir/current`` switched to it
+    with an atomic rename (see ``index.layout``), after which versions beyond
+    the newest ``keep_versions`` are removed. ``lock_timeout`` is how long to
+    wait for another build (``build_lock``; IndexBusyError). On any
     error the previous index stays current and IndexBuildError (or the
     embedder's error) is raised. Duplicate clause or document ids and empty
     input raise IndexBuildError before anything is written.
@@ -294,7 +317,7 @@ def build_index(
         raise IndexBuildError(f"{out_dir} exists and is not a directory")
     (out_dir / VERSIONS_DIR).mkdir(parents=True, exist_ok=True)
 
-    with contextlib.nullcontext() if locked else build_lock(out_dir):
+    with contextlib.nullcontext() if locked else build_lock(out_dir, lock_timeout):
         remove_abandoned(out_dir)
         version_id = new_version_id()
         building = out_dir / VERSIONS_DIR / f"{BUILDING_PREFIX}{version_id}"
@@ -331,6 +354,10 @@ def build_index(
                 version_id=version_id,
             )
             lexical.save(building / LEXICAL_DIR)
+            # every file and folder reaches the disk before the manifest that
+            # vouches for them (checksums read the files back from the page cache)
+            files = checksum_files(building)
+            fsync_tree(building)
             clause_counts: dict[str, int] = {}
             for clause in clauses:
                 clause_counts[clause.doc_id] = clause_counts.get(clause.doc_id, 0) + 1
@@ -356,10 +383,12 @@ def build_index(
                 chunking=chunking_params(),
                 lexical={"fields": list(FIELDS), "tokenizer_version": TOKENIZER_VERSION},
                 store=store_config,
+                files=files,
             )
-            manifest.save(building)  # last: marks the build complete
+            manifest.save(building)  # last: marks the build complete (flushed)
             release_store(store_config, building)  # Milvus Lite: close before the rename
             os.rename(building, final)
+            fsync_path(final.parent)  # the rename survives a power loss
         except BaseException:
             _discard_store(vector_store, store_spec)
             if store_config:
@@ -373,9 +402,12 @@ def build_index(
             raise IndexBuildError(
                 f"could not switch {out_dir}/current to the new build: {exc}"
             ) from exc
-        if store_spec.backend != "faiss" and store_spec.uri:
-            _drop_old_collections(out_dir, keep=final)
-        remove_old_versions(out_dir, keep=final)
+        prune_versions(
+            out_dir,
+            keep_versions,
+            current=final,
+            before_remove=_drop_collections_of if store_spec.backend != "faiss" and store_spec.uri else None,
+        )
 
     report = BuildReport(
         index_dir=out_dir,

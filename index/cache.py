@@ -1,8 +1,18 @@
 """A persistent cache of passage/query embeddings, keyed by model, role and text.
 
 Rebuilding an index after editing one document then embeds only the changed
-clauses. The cache is an optimisation: a missing, locked or corrupt file is
-recreated (or bypassed) rather than failing a build.
+clauses. The cache is an optimisation, never a reason for a build to fail, and
+never deleted:
+
+- a missing file is created;
+- a locked database ("database is locked": another build writing) is waited
+  for (``busy_timeout`` seconds, then a few retries); if it stays locked, this
+  run works without the cache (every text is embedded) and the file is left
+  alone;
+- a full disk or an I/O error on a write is logged and that write skipped;
+- only a file SQLite says is not a database or is malformed is set aside —
+  renamed to ``<name>.corrupt-<time>`` with its journal, kept for inspection —
+  and a new, empty cache is started in its place.
 """
 
 from __future__ import annotations
@@ -12,7 +22,9 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +34,18 @@ log = logging.getLogger(__name__)
 CACHE_ENV = "POLICY_SEARCH_CACHE"
 _SCHEMA = "CREATE TABLE IF NOT EXISTS embeddings (key BLOB PRIMARY KEY, dim INTEGER NOT NULL, vector BLOB NOT NULL)"
 _SQL_BATCH = 500  # stay well under SQLite's bound-parameter limit
+BUSY_TIMEOUT = 10.0  # seconds SQLite waits for another writer's lock
+OPEN_RETRIES = 1  # one more attempt after a locked open (each waits busy_timeout)
+_SIDE_FILES = ("-journal", "-wal", "-shm")
+
+
+def _is_corrupt(exc: sqlite3.DatabaseError) -> bool:
+    """True for errors that mean the file itself is damaged (not a lock, a full
+    disk, a permission or an I/O problem, which are OperationalError)."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return False
+    text = str(exc).lower()
+    return "not a database" in text or "malformed" in text or "corrupt" in text or type(exc) is sqlite3.DatabaseError
 
 
 def default_cache_path() -> Path:
@@ -40,11 +64,20 @@ def cache_key(model_name: str, role: str, text: str) -> bytes:
 class EmbeddingCache:
     """SQLite store of float32 vectors for one model. Thread-safe."""
 
-    def __init__(self, path: Path | str | None = None, model_name: str = "") -> None:
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        model_name: str = "",
+        busy_timeout: float = BUSY_TIMEOUT,
+        retries: int = OPEN_RETRIES,
+    ) -> None:
         if not model_name:
             raise ValueError("EmbeddingCache needs the embedder's model name")
         self.path = Path(path) if path is not None else default_cache_path()
         self.model_name = model_name
+        self.busy_timeout = busy_timeout
+        self.retries = retries
+        self.set_aside: Path | None = None  # where a corrupt file was moved to
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = self._open()
 
@@ -55,26 +88,61 @@ class EmbeddingCache:
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
-        conn.execute(_SCHEMA)
-        conn.execute("SELECT COUNT(*) FROM embeddings LIMIT 1").fetchone()
-        conn.commit()
+        conn = sqlite3.connect(self.path, check_same_thread=False, timeout=self.busy_timeout)
+        try:
+            conn.execute(_SCHEMA)
+            conn.execute("SELECT COUNT(*) FROM embeddings LIMIT 1").fetchone()
+            conn.commit()
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def _open(self) -> sqlite3.Connection | None:
+        for attempt in range(self.retries + 1):
+            try:
+                return self._connect()
+            except sqlite3.OperationalError as exc:
+                # locked by another writer, a full disk, no permission …: the
+                # file may be fine, so it is never touched; wait and retry a
+                # lock, otherwise (or at last) run without the cache
+                locked = "locked" in str(exc).lower() or "busy" in str(exc).lower()
+                if locked and attempt < self.retries:
+                    time.sleep(0.2 * (attempt + 1))
+                    continue
+                log.warning("embedding cache %s not used for this run (%s)", self.path, exc)
+                return None
+            except sqlite3.DatabaseError as exc:
+                if not _is_corrupt(exc):
+                    log.warning("embedding cache %s not used for this run (%s)", self.path, exc)
+                    return None
+                return self._replace_corrupt(exc)
+            except OSError as exc:
+                log.warning("embedding cache disabled (%s): %s", self.path, exc)
+                return None
+        return None  # pragma: no cover - the loop always returns
+
+    def _replace_corrupt(self, exc: sqlite3.DatabaseError) -> sqlite3.Connection | None:
+        """Move a damaged cache file (and its journal) aside and start afresh."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        try:
+            os.replace(self.path, aside)
+            for suffix in _SIDE_FILES:
+                side = self.path.with_name(self.path.name + suffix)
+                if side.exists():
+                    os.replace(side, aside.with_name(aside.name + suffix))
+        except OSError as exc2:
+            log.warning("embedding cache %s is unreadable (%s) and could not be set aside (%s); "
+                        "not used for this run", self.path, exc, exc2)
+            return None
+        self.set_aside = aside
+        log.warning("embedding cache %s is unreadable (%s); moved it to %s and started a new one",
+                    self.path, exc, aside)
         try:
             return self._connect()
-        except sqlite3.DatabaseError as exc:
-            # "file is not a database", a truncated file …: start afresh
-            log.warning("embedding cache %s is unreadable (%s); recreating it", self.path, exc)
-            try:
-                self.path.unlink(missing_ok=True)
-                return self._connect()
-            except (OSError, sqlite3.Error) as exc2:
-                log.warning("embedding cache disabled: %s", exc2)
-                return None
-        except OSError as exc:
-            log.warning("embedding cache disabled (%s): %s", self.path, exc)
+        except (OSError, sqlite3.Error) as exc3:
+            log.warning("embedding cache disabled: %s", exc3)
             return None
 
     @property

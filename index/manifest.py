@@ -1,23 +1,67 @@
 """``manifest.json``: what an index directory holds and how it was built.
 
 The manifest is written last, so a directory with a readable manifest is a
-complete index.
+complete index. It records the size and sha256 of every other file of the
+version (``files``) and a sha256 of its own content (``checksum``), so a
+flipped byte, a truncated or a deleted file anywhere in a version is found
+when it is opened (``verify_file``) and reported as one clear
+IndexCorruptError instead of a parser's traceback. Manifests written before
+checksums existed have neither and are read unverified.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .errors import IndexNotFoundError
+from .errors import IndexNotFoundError, corrupt
 
 MANIFEST_FILE = "manifest.json"
 FORMAT_VERSION = 1
+_HASH_BLOCK = 1 << 20
+# files never checksummed: the manifest itself, temporary and hidden files,
+# and a Milvus Lite database (Milvus writes to it when it opens it)
+_UNCHECKED_PREFIXES = (".", "milvus.db")
+
+
+def file_digest(path: Path) -> tuple[int, str]:
+    """(size in bytes, sha256 hex) of one file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(_HASH_BLOCK):
+            digest.update(block)
+            size += len(block)
+    return size, digest.hexdigest()
+
+
+def checksum_files(directory: Path) -> dict[str, dict[str, Any]]:
+    """``{relative path: {"size", "sha256"}}`` of every file of a version
+    folder (the manifest, hidden files and a Milvus Lite database left out)."""
+    directory = Path(directory)
+    out: dict[str, dict[str, Any]] = {}
+    for folder, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(_UNCHECKED_PREFIXES))
+        for name in sorted(files):
+            path = Path(folder) / name
+            relative = path.relative_to(directory).as_posix()
+            if relative == MANIFEST_FILE or name.startswith(_UNCHECKED_PREFIXES) or not path.is_file():
+                continue
+            size, sha256 = file_digest(path)
+            out[relative] = {"size": size, "sha256": sha256}
+    return out
+
+
+def _canonical(data: dict[str, Any]) -> bytes:
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 _PACKAGES = (
     "policy-search",
@@ -77,9 +121,46 @@ class Manifest:
     versions: dict[str, str] = field(default_factory=package_versions)
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format_version: int = FORMAT_VERSION
+    # relative path -> {"size", "sha256"} of every file of the version (see
+    # checksum_files); empty in manifests written before checksums
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def verify_file(self, directory: Path, relative: str) -> None:
+        """Check one file of the version at ``directory`` against its recorded
+        size and sha256; IndexCorruptError when it is missing, of another size
+        or altered. A file the manifest does not record is not checked."""
+        expected = self.files.get(relative)
+        if expected is None:
+            return
+        path = Path(directory) / relative
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise corrupt(directory, f"{relative} is missing") from None
+        except OSError as exc:
+            raise corrupt(directory, f"{relative} cannot be read ({exc.strerror or exc})") from None
+        if size != int(expected.get("size", -1)):
+            raise corrupt(
+                directory, f"{relative} checksum mismatch: {size} bytes, the manifest says {expected.get('size')}"
+            )
+        try:
+            _, sha256 = file_digest(path)
+        except OSError as exc:
+            raise corrupt(directory, f"{relative} cannot be read ({exc.strerror or exc})") from None
+        if sha256 != expected.get("sha256"):
+            raise corrupt(directory, f"{relative} checksum mismatch")
+
+    def verify_files(self, directory: Path, relatives: Iterable[str] | None = None) -> None:
+        """``verify_file`` for ``relatives`` (default: every recorded file)."""
+        for relative in sorted(self.files) if relatives is None else relatives:
+            self.verify_file(directory, relative)
+
+    def files_under(self, prefix: str) -> list[str]:
+        """The recorded files inside the sub-folder ``prefix`` (e.g. ``lexical``)."""
+        return sorted(r for r in self.files if r.startswith(prefix.rstrip("/") + "/"))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Manifest:
@@ -94,38 +175,59 @@ class Manifest:
             versions=dict(data.get("versions", {})),
             created_at=data.get("created_at", ""),
             format_version=int(data.get("format_version", 0)),
+            files={str(k): dict(v) for k, v in (data.get("files") or {}).items()},
         )
 
     def save(self, directory: Path) -> None:
-        """Write ``manifest.json`` atomically (temp file + os.replace)."""
-        path = Path(directory) / MANIFEST_FILE
+        """Write ``manifest.json`` atomically and durably (temp file flushed to
+        disk, os.replace, the folder flushed), with its own checksum."""
+        from .layout import fsync_path
+
+        directory = Path(directory)
+        path = directory / MANIFEST_FILE
         tmp = path.with_name(f".{MANIFEST_FILE}.tmp-{os.getpid()}")
-        tmp.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+        data = self.to_dict()
+        data["checksum"] = hashlib.sha256(_canonical(data)).hexdigest()
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(data, ensure_ascii=False, indent=2))
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
+        fsync_path(directory)
 
     @classmethod
     def load(cls, directory: Path) -> Manifest:
-        """Read ``manifest.json``; a missing or unreadable one means no usable index."""
-        path = Path(directory) / MANIFEST_FILE
+        """Read ``manifest.json``: IndexNotFoundError when there is none,
+        IndexCorruptError when it is unreadable, altered (its checksum),
+        incomplete or of another format."""
+        directory = Path(directory)
+        path = directory / MANIFEST_FILE
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            raw = path.read_bytes()
         except FileNotFoundError as exc:
             raise IndexNotFoundError(
                 f"no index manifest at {path}; build one with `policy-search ingest`"
             ) from exc
-        except (OSError, ValueError) as exc:
-            raise IndexNotFoundError(
-                f"index manifest {path} is unreadable ({exc}); rebuild with `policy-search ingest`"
-            ) from exc
+        except OSError as exc:
+            raise corrupt(directory, f"{MANIFEST_FILE} cannot be read ({exc.strerror or exc})") from exc
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except ValueError as exc:
+            raise corrupt(directory, f"{MANIFEST_FILE} is not valid JSON ({exc})") from exc
+        if not isinstance(data, dict):
+            raise corrupt(directory, f"{MANIFEST_FILE} is not a JSON object")
+        recorded = data.get("checksum")
+        if recorded is not None and recorded != hashlib.sha256(_canonical(data)).hexdigest():
+            raise corrupt(directory, f"{MANIFEST_FILE} checksum mismatch")
         try:
             manifest = cls.from_dict(data)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise IndexNotFoundError(
-                f"index manifest {path} is incomplete ({exc}); rebuild with `policy-search ingest`"
-            ) from exc
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise corrupt(directory, f"{MANIFEST_FILE} is incomplete ({exc!r})") from exc
         if manifest.format_version != FORMAT_VERSION:
-            raise IndexNotFoundError(
-                f"index at {path.parent} has format {manifest.format_version}, this version "
-                f"reads format {FORMAT_VERSION}; rebuild with `policy-search ingest`"
+            raise corrupt(
+                directory,
+                f"the index has format {manifest.format_version}, this version of policy-search "
+                f"reads format {FORMAT_VERSION}",
+                what="index unreadable",
             )
         return manifest

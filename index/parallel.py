@@ -5,7 +5,8 @@ Python, so threads do not help. Above a size where a pool pays for itself the
 items go to forked worker processes in chunks (forked, so workers inherit what
 the parent has loaded, such as jieba's dictionary; the callers are the CLI and
 the build lock holder, and the function must not rely on other threads' locks).
-Parsing files at ingest uses the same pool.
+Parsing files at ingest does not use this pool: untrusted files are parsed in
+parser processes with limits, started by a fork server (``ingest.worker``).
 """
 
 from __future__ import annotations

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -12,15 +15,36 @@ from ingest.model import Clause, Document
 
 from .embedders.base import Embedder
 from .embedders.factory import get_embedder
-from .errors import IndexMismatchError, IndexNotFoundError
-from .layout import resolve_index_dir
+from .errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, corrupt
+from .layout import current_target, resolve_index_dir
 from .lexical import LexicalIndex
-from .manifest import Manifest
+from .manifest import MANIFEST_FILE, Manifest
 from .store import STORE_FILE, ClauseStore
 from .stores import VectorStore, load_store
 
 LEXICAL_DIR = "lexical"
 QUERY_CACHE_SIZE = 1024
+VERIFY_THREADS = 2  # files hashed at once while an index opens
+
+_T = TypeVar("_T")
+
+
+def _component(root: Path, what: str, load: Callable[[], _T]) -> _T:
+    """Run one component's loader; whatever it raises on a damaged file
+    (a FAISS RuntimeError, a numpy or zip error, a JSON error …) becomes one
+    IndexCorruptError naming ``what``."""
+    try:
+        return load()
+    except (IndexMismatchError, ImportError):
+        raise
+    except IndexCorruptError as exc:
+        if str(exc).startswith("index corrupt:"):
+            raise
+        raise corrupt(root, str(exc)) from exc
+    except IndexNotFoundError as exc:
+        raise corrupt(root, str(exc)) from exc
+    except Exception as exc:  # any parser's error on a damaged file
+        raise corrupt(root, f"{what} is unreadable ({type(exc).__name__}: {str(exc)[:200]})") from exc
 
 
 class IndexReader:
@@ -64,15 +88,21 @@ class IndexReader:
 
         Without ``embedder`` the one named in the manifest is created. A given
         embedder must match the manifest's model and dimension, else
-        IndexMismatchError. A missing or partial index raises IndexNotFoundError.
+        IndexMismatchError. No index raises IndexNotFoundError; a version
+        that cannot be read as built (a file missing, truncated or altered:
+        every file is checked against the manifest's size and sha256 just
+        before it is loaded) raises IndexCorruptError, one line that says
+        which file and how to recover.
         """
         index_dir = Path(index_dir)
+        tried = resolve_index_dir(index_dir)
         try:
             return cls._open_once(index_dir, embedder)
         except IndexNotFoundError:
-            # a concurrent build may have switched `current` and removed the
-            # version being read; the new one is complete, so try once more
-            if resolve_index_dir(index_dir) is None:
+            # a concurrent build may have switched `current` while this one
+            # was read; the new version is complete, so try it once
+            now = resolve_index_dir(index_dir)
+            if now is None or now == tried:
                 raise
             return cls._open_once(index_dir, embedder)
 
@@ -80,6 +110,10 @@ class IndexReader:
     def _open_once(cls, index_dir: Path, embedder: Embedder | None) -> IndexReader:
         root = resolve_index_dir(index_dir)
         if root is None:
+            target = current_target(index_dir)
+            if target is not None:  # `current` names a version that is gone or has no manifest
+                problem = f"{MANIFEST_FILE} is missing" if target.is_dir() else "the version folder is missing"
+                raise corrupt(target, problem)
             what = "does not exist" if not index_dir.exists() else "holds no complete index"
             raise IndexNotFoundError(
                 f"index directory {index_dir} {what}; build it with "
@@ -93,23 +127,56 @@ class IndexReader:
                     f"but the embedder given is {embedder.name} (dim {embedder.dim}); use the "
                     "same model or rebuild with `policy-search ingest`"
                 )
-        store = ClauseStore.open(root / STORE_FILE)
+        lexical_files = manifest.files_under(LEXICAL_DIR)
+        vector_files = [f for f in manifest.files if f != STORE_FILE and f not in lexical_files]
+        # every file is hashed in background threads (hashlib lets go of the
+        # GIL) while the components load; each component waits for its own
+        # files' verdict before it reads them
+        with ThreadPoolExecutor(max_workers=VERIFY_THREADS, thread_name_prefix="verify") as pool:
+            order = [f for f in (STORE_FILE, *vector_files, *lexical_files) if f in manifest.files]  # as needed
+            verdicts = {rel: pool.submit(manifest.verify_file, root, rel) for rel in order}
+            try:
+                return cls._load_verified(index_dir, root, manifest, embedder, verdicts, vector_files, lexical_files)
+            finally:
+                for verdict in verdicts.values():
+                    verdict.cancel()
+
+    @classmethod
+    def _load_verified(
+        cls,
+        index_dir: Path,
+        root: Path,
+        manifest: Manifest,
+        embedder: Embedder | None,
+        verdicts: dict[str, Future[None]],
+        vector_files: list[str],
+        lexical_files: list[str],
+    ) -> IndexReader:
+        def verified(relatives: list[str]) -> None:
+            for relative in relatives:
+                verdicts[relative].result()  # raises the file's IndexCorruptError
+
+        verified([STORE_FILE] if STORE_FILE in verdicts else [])
+        store = _component(root, STORE_FILE, lambda: ClauseStore.open(root / STORE_FILE))
         counts = manifest.counts
         if len(store) != counts.get("clauses") or len(store.documents()) != counts.get("documents"):
-            raise IndexNotFoundError(
-                f"index {root} is inconsistent: the store has {len(store)} clauses and "
-                f"{len(store.documents())} documents, the manifest says {counts}; "
-                "rebuild with `policy-search ingest`"
+            raise corrupt(
+                root,
+                f"{STORE_FILE} has {len(store)} clauses and {len(store.documents())} documents, "
+                f"the manifest says {counts.get('clauses')} and {counts.get('documents')}",
             )
-        vectors = load_store(
-            manifest.store, root, n_clauses=len(store), expected_vectors=counts.get("vectors")
+        verified(vector_files)
+        vectors = _component(
+            root,
+            "the vector store",
+            lambda: load_store(manifest.store, root, n_clauses=len(store), expected_vectors=counts.get("vectors")),
         )
         if vectors.dim != manifest.dim:
-            raise IndexNotFoundError(
-                f"vector index in {root} has dimension {vectors.dim}, manifest says "
-                f"{manifest.dim}; rebuild with `policy-search ingest`"
-            )
-        lexical = LexicalIndex.load(root / LEXICAL_DIR, expected_rows=len(store))
+            raise corrupt(root, f"the vector index has dimension {vectors.dim}, the manifest says {manifest.dim}")
+        verified(lexical_files)
+        lexical = _component(
+            root, f"{LEXICAL_DIR}/", lambda: LexicalIndex.load(root / LEXICAL_DIR, expected_rows=len(store))
+        )
         if embedder is None:
             embedder = get_embedder(manifest.embedder)
             if int(embedder.dim) != manifest.dim:

@@ -15,7 +15,7 @@ from pathlib import Path
 from ingest.model import Clause, Document, Target
 from ingest.targets import TARGETS_VERSION
 
-from .errors import IndexCorruptError, IndexNotFoundError
+from .errors import corrupt
 
 STORE_FILE = "store.sqlite"
 
@@ -135,12 +135,11 @@ class ClauseStore:
 
     @classmethod
     def open(cls, path: Path) -> ClauseStore:
-        """Load the store at ``path`` into memory (read-only connection)."""
+        """Load the store at ``path`` into memory (read-only connection); a
+        missing or unreadable file raises IndexCorruptError naming it."""
         path = Path(path)
         if not path.exists():
-            raise IndexNotFoundError(
-                f"clause store missing: {path}; rebuild with `policy-search ingest`"
-            )
+            raise corrupt(path.parent, f"{path.name} is missing")
         try:
             conn = sqlite3.connect(
                 f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
@@ -151,15 +150,18 @@ class ClauseStore:
                 target_rows = _stored_targets(conn)
             finally:
                 conn.close()
-        except sqlite3.DatabaseError as exc:
-            raise IndexCorruptError(f"clause store {path} is unreadable: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise corrupt(path.parent, f"{path.name} is unreadable ({exc})") from exc
         if [r for r, _ in clause_rows] != list(range(len(clause_rows))):
-            raise IndexCorruptError(f"clause store {path} has gaps in its row numbers")
-        documents = [Document.from_dict(json.loads(j)) for (j,) in doc_rows]
-        clauses = [Clause.from_dict(json.loads(j)) for _, j in clause_rows]
-        targets = None
-        if target_rows is not None:
-            targets = {row: [Target.from_dict(t) for t in json.loads(j)] for row, j in target_rows}
+            raise corrupt(path.parent, f"{path.name} has gaps in its row numbers")
+        try:
+            documents = [Document.from_dict(json.loads(j)) for (j,) in doc_rows]
+            clauses = [Clause.from_dict(json.loads(j)) for _, j in clause_rows]
+            targets = None
+            if target_rows is not None:
+                targets = {row: [Target.from_dict(t) for t in json.loads(j)] for row, j in target_rows}
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise corrupt(path.parent, f"{path.name} holds a damaged row ({exc!r})") from exc
         return cls(documents, clauses, targets)
 
     def documents(self) -> list[Document]:

@@ -35,7 +35,6 @@ _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})(?=\s|$)\s*")
 _MD_HEADING_LOOSE = re.compile(r"^\s{0,3}#{1,6}\s*")
 _MD_LIST = re.compile(r"^\s{0,3}[-*+]\s+")
 _MD_BOLD = re.compile(r"\*\*|__")
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
@@ -108,10 +107,22 @@ def strip_markdown(raw: str) -> str:
 
 def _blank_comments(text: str) -> str:
     """HTML comments (``<!-- INFO END -->``) are invisible in Markdown: blank
-    them, keeping their line breaks so that line numbers stay true."""
+    them, keeping their line breaks so that line numbers stay true.  An
+    unclosed ``<!--`` stays text.  Linear time: a regex would rescan the rest
+    of the file from every unclosed ``<!--``."""
     if "<!--" not in text:
         return text
-    return _HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    out: list[str] = []
+    pos = 0
+    while (start := text.find("<!--", pos)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        out.append(text[pos:start])
+        out.append("\n" * text.count("\n", start, end))
+        pos = end + 3
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _pipe_cells(line: str) -> list[str]:

@@ -1,8 +1,9 @@
 """Cleaning of extraction artefacts: boilerplate blocks are flagged.
 
-Tables of contents, page numbers, attachment markers and cc-lists are
-flagged (``Block.boilerplate``), never deleted, so that line numbers stay
-true and every line is accounted for.  Characters are never normalised:
+Tables of contents, page numbers, rule lines (only dots, dashes or
+underscores), attachment markers and cc-lists are flagged
+(``Block.boilerplate``), never deleted, so that line numbers stay true and
+every line is accounted for.  Characters are never normalised:
 full-width digits, ``‰``, ``＜`` and both bracket styles stay.
 
 Every pattern here is linear in the length of its input (a line of 10,000
@@ -32,6 +33,9 @@ _TOC_HEADING = re.compile(r"^目\s*录$")
 _PAGE_NUMBER = re.compile(
     r"^(?:[-—–－]\s*\d{1,3}\s*[-—–－]|\d{1,3}|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})$"
 )
+# A rule line: only leaders, dashes, underscores and the like ("……", "————",
+# "＿＿＿＿"), three or more: a separator or a blank to fill in, never content.
+_RULE_CHARS = _LEADERS + "-—–－_＿=＝*＊~～·•" + " \t\u3000"
 _ATTACHMENT_MARK = re.compile(r"^附件\s*[0-9０-９一二三四五六七八九十]*\s*[:：]?$")
 _CC_LINE = re.compile(r"^(?:抄送|抄报|主送)[:：]")
 
@@ -51,13 +55,18 @@ def is_toc_line(text: str) -> bool:
     return bool(_TOC_LINE.match(text[:200]) or _dot_leaders(text))
 
 
+def is_rule_line(text: str) -> bool:
+    """True for a line of only leaders, dashes or underscores (three or more)."""
+    return len(text) >= 3 and not text.strip(_RULE_CHARS)
+
+
 def is_page_number(text: str) -> bool:
     """True for a line that is only a page number ("12", "- 12 -", "第 3 页")."""
     return len(text) <= 20 and bool(_PAGE_NUMBER.match(text))
 
 
 def flag_boilerplate(lines: list[Block]) -> list[Block]:
-    """Flag TOC blocks, page-number lines, attachment markers and cc-lists.
+    """Flag TOC blocks, page-number lines, rule lines, attachment markers and cc-lists.
 
     A TOC block starts at a "目录" line and runs while lines are blank or TOC
     entries; stray entries with dot leaders are flagged anywhere.  Page
@@ -82,7 +91,9 @@ def flag_boilerplate(lines: list[Block]) -> list[Block]:
                 line.boilerplate = True
                 continue
             in_toc = False
-        if not line.tab_led and (_dot_leaders(text) or is_page_number(text) or is_page_number(line.raw.strip())):
+        if not line.tab_led and (
+            _dot_leaders(text) or is_page_number(text) or is_page_number(line.raw.strip()) or is_rule_line(text)
+        ):
             line.boilerplate = True
         elif _ATTACHMENT_MARK.match(text):
             line.boilerplate = True

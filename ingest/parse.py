@@ -15,8 +15,10 @@ catalog entry may name the parsing profile (``"profile": "law"``).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -66,34 +68,69 @@ def load_catalog(path: Path) -> Catalog:
     return catalog
 
 
-def discover_files(paths: Iterable[Path]) -> list[Path]:
+def discover_files(paths: Iterable[Path], skipped: list[tuple[Path, str]] | None = None) -> list[Path]:
     """Files with a registered reader under ``paths`` (files or folders,
     recursive), sorted, without ``catalog.json``, hidden files/folders and
-    symbolic links (a link could make any readable file searchable)."""
+    symbolic links inside a folder (a link could make any readable file
+    searchable); a file named in ``paths`` itself is taken as it is.
+
+    ``skipped``, when given, receives ``(path, reason)`` for each link left
+    out (one with a supported name, or to a folder) and each entry that could
+    not be examined (a path too long to open, a folder that cannot be
+    listed); hidden and unsupported files are left out without a word.  The
+    walk neither recurses nor follows links, so no depth or link loop stops it."""
+
+    def skip(path: Path, reason: str) -> None:
+        if skipped is not None:
+            skipped.append((path, reason))
+
     found: set[Path] = set()
-    for path in paths:
-        path = Path(path)
-        candidates = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-        for candidate in candidates:
-            rel = candidate.relative_to(path) if candidate != path else Path(candidate.name)
-            if any(part.startswith(".") for part in rel.parts):
+    for root in paths:
+        root = Path(root)
+        try:
+            root_is_file = root.is_file()
+        except OSError as exc:
+            skip(root, _os_reason(root, exc))
+            continue
+        if root_is_file:
+            if root.name != CATALOG_NAME and is_supported(root):
+                found.add(root)
+            continue
+        folders = [root]
+        while folders:
+            folder = folders.pop()
+            try:
+                with os.scandir(folder) as listing:
+                    entries = list(listing)
+            except OSError as exc:
+                skip(folder, _os_reason(folder, exc))
                 continue
-            if candidate != path and _linked(candidate, path):
-                continue
-            if candidate.name == CATALOG_NAME or not is_supported(candidate):
-                continue
-            found.add(candidate)
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                path = folder / entry.name
+                try:
+                    if entry.is_symlink():
+                        if is_supported(path) or entry.is_dir():
+                            skip(path, "a symbolic link: links inside a folder are not followed (one could make any file on the machine searchable)")
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(path)
+                        continue
+                    if not entry.is_file(follow_symlinks=False):  # a pipe, socket or device
+                        continue
+                except OSError as exc:
+                    skip(path, _os_reason(path, exc))
+                    continue
+                if entry.name != CATALOG_NAME and is_supported(path):
+                    found.add(path)
     return sorted(found)
 
 
-def _linked(candidate: Path, root: Path) -> bool:
-    """True when ``candidate`` or a folder between it and ``root`` is a symlink."""
-    current = candidate
-    while current != root and current != current.parent:
-        if current.is_symlink():
-            return True
-        current = current.parent
-    return False
+def _os_reason(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"its path is too long to open ({len(str(path)):,} characters)"
+    return f"cannot be read ({exc.strerror or exc})"
 
 
 def _title_core(text: str) -> str:

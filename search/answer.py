@@ -1,16 +1,30 @@
 """Answers: a short answer, a sentence a clerk can read out, and the clauses
-to quote — or an honest "the plans do not say". No language model involved."""
+to quote — or an honest "the documents do not say". No language model involved.
+
+Whether an answer is given (``found``) comes from calibrated evidence
+(``search/calibration.py``, fitted by ``scripts/calibrate.py``): how close the
+dense model puts the best clause, how much of the question's wording it
+covers, whether a "how many / how long / which day" question got a value of
+that kind, and whether the next clauses agree. A few refusals are rules, not probabilities: a place with no
+document, a year the plan does not cover, a number of a kind no clause states,
+an indicator the named plan does not set.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from index.lexical import words
 from ingest.model import Target
+from ingest.targets import normalize_indicator
 from ingest.text import fold, item_number_end
 
+from .calibration import Calibration
 from .hits import Hit
 from .query import QueryAnalysis
 from .targets_table import best_targets_per_document
@@ -20,9 +34,15 @@ if TYPE_CHECKING:
     from .service import Filters, SearchService
 
 _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
-# Found only when the best clause covers this share of the question's
-# content (IDF-weighted); tuned on the dev set's answerable/unanswerable lines.
+# A clause a sentence answer may quote besides the first must cover this share
+# of the question's content (IDF-weighted).
 MIN_COVERAGE = 0.33
+MIN_TARGET_FIT = 2.0
+# past the first three clauses, a figure is read only from a clause that covers
+# this share of the question's words
+MIN_FIGURE_COVERAGE = 0.3
+
+NOT_SURE = "以下是最接近的条款，但它们可能没有直接回答这个问题，请核对原文："
 
 
 @dataclass
@@ -35,10 +55,17 @@ class Answer:
     values: list[dict[str, Any]] = field(default_factory=list)
     generated: dict[str, Any] | None = None  # a fluent answer, when asked for and configured
     generation_error: str | None = None
+    # how likely the cited clause answers the question (calibrated on the tune split)
+    confidence: float = 0.0
+    # the evidence behind ``confidence`` (kept for calibration and debugging, not serialised)
+    evidence: dict[str, float] = field(default_factory=dict, repr=False)
+    # a refusal by rule (no such place, year, kind of number): not subject to calibration
+    ruled: bool = field(default=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "found": self.found,
+            "confidence": round(self.confidence, 3),
             "answer": self.answer,
             "answer_text": self.answer_text,
             "citations": [h.to_dict() for h in self.citations],
@@ -56,6 +83,105 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text) if s.strip()]
 
 
+# ---- what kind of number a question asks for ---------------------------------------
+
+
+@dataclass(frozen=True)
+class QuantityClass:
+    name: str
+    asked: re.Pattern[str]
+    span: re.Pattern[str]
+    units: tuple[str, ...]
+
+
+_NUMBER = r"[0-9０-９][0-9０-９.．]*|[零〇一二两三四五六七八九十百千万]+"
+
+
+@lru_cache(maxsize=1)
+def quantity_classes() -> tuple[tuple[QuantityClass, ...], tuple[str, ...]]:
+    """The kinds of number from ``search/data/answer_units.json``, in the order
+    they are tried, and the trailing qualifiers a printed value keeps."""
+    with resources.files("search").joinpath("data", "answer_units.json").open(encoding="utf-8") as fh:
+        data = json.load(fh)
+    qualifiers = tuple(sorted(data["qualifiers"], key=len, reverse=True))
+    qual = "|".join(re.escape(q) for q in qualifiers)
+    out = []
+    for c in data["classes"]:
+        units = tuple(sorted(c.get("units", []), key=len, reverse=True))
+        if "pattern" in c:
+            span = re.compile(c["pattern"])
+        else:
+            unit = "|".join(re.escape(u) for u in units)
+            number = rf"(?:{_NUMBER})(?:\s*(?:—|–|-|~|～|至|到)\s*(?:{_NUMBER}))?"
+            # a unit does not run on into a longer word (十六周岁 is no 十六周)
+            span = re.compile(rf"(?:{number})\s*(?:{unit})(?![岁期常])(?:{qual})?")
+        out.append(QuantityClass(c["name"], re.compile("|".join(f"(?:{a})" for a in c["asked"])), span, units))
+    return tuple(out), qualifiers
+
+
+def asked_quantity(question: str) -> QuantityClass | None:
+    """The kind of number a question asks for (days, money, a time of day …), or None."""
+    classes, _ = quantity_classes()
+    folded = fold(question)
+    for qc in classes:
+        if qc.asked.search(folded):
+            return qc
+    return None
+
+
+_QUANTITY = re.compile(r"多少|几[个名所项岁次天年小成]|多长|多久|多高|多大|比例|额度|[百千万]分之|哪一天|几点")
+
+
+_GOAL = re.compile(r"目标|指标")
+
+
+def _asks_goal(question: str) -> bool:
+    """Whether a question asks for a plan's goal (什么目标, 哪些指标) rather than what happens."""
+    return bool(_GOAL.search(question))
+
+
+@lru_cache(maxsize=1)
+def _yes_no() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    with resources.files("search").joinpath("data", "answer_units.json").open(encoding="utf-8") as fh:
+        data = json.load(fh)["yes_no"]
+    return tuple(data["endings"]), tuple(data["markers"])
+
+
+def is_yes_no(question: str) -> bool:
+    """Whether a question asks whether (…吗？, 有没有…, 能不能…) rather than what or how many."""
+    endings, markers = _yes_no()
+    core = re.sub(r"[\s？?！!。.，,]+$", "", question)
+    return core.endswith(endings) or any(m in question for m in markers) or bool(_A_NOT_A.search(question))
+
+
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")  # 管不管, 开不开, 算不算
+
+
+def _asks_quantity(question: str) -> bool:
+    """Whether a question asks for a number (多少天, 几点到几点, 比例), not whether."""
+    if is_yes_no(question):
+        return False
+    return bool(_QUANTITY.search(question)) or asked_quantity(question) is not None
+
+
+def _unit_fits(qc: QuantityClass | None, target: Target) -> bool:
+    """Whether a target's value is of the kind the question asks for: a
+    qualitative target (巩固提高) answers no "how many"; a unit of another kind
+    (个 where money is asked) answers nothing; a bare number passes."""
+    if target.qualitative:
+        return False
+    if qc is None or not qc.units:
+        return True
+    _, qualifiers = quantity_classes()
+    printed = fold(target.unit or "") + " " + fold(target.value_text)
+    if any(fold(u) in printed for u in qc.units):
+        return True
+    bare = fold(target.value_text)
+    for q in qualifiers:
+        bare = bare.removesuffix(q)
+    return not re.search(r"[\u4e00-\u9fff%‰]$", bare.strip())
+
+
 class Answerer:
     """Builds answers from search results and the target table."""
 
@@ -63,59 +189,130 @@ class Answerer:
         self.service = service
         self.table = service.targets
         self._df = SubstringDF([fold(c.text) for c in service.clauses])
+        self.calibration = Calibration.load()
 
     def _idf(self, term: str) -> float:
         return self._df.idf(term)
+
+    def _terms(self, analysis: QueryAnalysis) -> list[str]:
+        return [t for t in dict.fromkeys(words(analysis.content)) if len(t) >= 2 or t.isdigit()]
+
+    def _found_in(self, analysis: QueryAnalysis, term: str, folded: str) -> bool:
+        return term in folded or any(
+            alt in folded for key, alts in analysis.synonym_hits if key in term or term in key for alt in alts
+        )
 
     def coverage(self, analysis: QueryAnalysis, text: str) -> float:
         """IDF-weighted share of the question's content words found in text;
         a colloquial word counts as found when one of its plan words is."""
         folded = fold(text)
-        terms = [t for t in dict.fromkeys(words(analysis.content)) if len(t) >= 2 or t.isdigit()]
+        terms = self._terms(analysis)
         if not terms:
             return 0.0
         total = got = 0.0
         for term in terms:
             w = self._idf(term)
             total += w
-            if term in folded or any(
-                alt in folded for key, alts in analysis.synonym_hits if key in term or term in key for alt in alts
-            ):
+            if self._found_in(analysis, term, folded):
                 got += w
         return got / total if total else 0.0
 
+    def key_coverage(self, analysis: QueryAnalysis, text: str, n: int = 2) -> float:
+        """Share of the question's ``n`` rarest content words found in text."""
+        terms = sorted(self._terms(analysis), key=lambda t: (-self._idf(t), t))[:n]
+        if not terms:
+            return 0.0
+        folded = fold(text)
+        return sum(1 for t in terms if self._found_in(analysis, t, folded)) / len(terms)
+
+    # ---- the question --------------------------------------------------------------
+
     def ask(self, question: str, filters: Filters) -> Answer:
         svc = self.service
-        result = svc.search(question, top_k=12, filters=filters)
+        result = svc.search(question, top_k=12, filters=filters, with_features=True)
         analysis = result.analysis
         if not result.hits:
-            return Answer(False, None, result.message or "规划中没有找到相关内容。", [], analysis.intent)
+            return Answer(
+                False, None, result.message or "文件中没有找到相关内容。", [], analysis.intent, ruled=True
+            )
+        hits = result.hits
         scope = self._docs_in_scope(filters, analysis)
+        asks_number = _asks_quantity(question)
+        quantity = asked_quantity(question) if asks_number else None
+        answer: Answer | None = None
         if analysis.intent == "compare":
-            answer = self._compare_answer(analysis, result.hits, scope)
-            if answer is not None:
-                return answer
-        if analysis.intent in ("target", "compare") or analysis.indicators:
-            answer = self._target_answer(analysis, result.hits, scope)
-            if answer is not None:
-                return answer
-            if _asks_quantity(analysis.query):
-                return Answer(
+            answer = self._compare_answer(analysis, hits, scope, quantity)
+        if answer is None and (analysis.indicators or (analysis.intent in ("target", "compare") and (asks_number or _asks_goal(question)))):
+            answer = self._target_answer(analysis, hits, scope, quantity, filters)
+        if answer is None and asks_number:
+            answer = self._figure_answer(analysis, hits, quantity)
+            if answer is None and analysis.intent == "target" and not self._has_rules(hits):
+                answer = Answer(
                     False, None,
-                    "规划提到了相关内容，但没有规定具体的数字或目标值（最接近的条款列在下方，仅供参考）。",
-                    result.hits[:3], analysis.intent,
+                    "规划提到了相关内容，但没有规定这个问题所问的数字或目标值。" + _closest(hits[:3]),
+                    hits[:3], analysis.intent, ruled=True,
                 )
-        return self._sentence_answer(analysis, result.hits)
+        if answer is None:
+            answer = self._sentence_answer(analysis, hits)
+        return self._calibrated(answer, analysis, hits)
+
+    def _has_rules(self, hits: list[Hit]) -> bool:
+        """Whether the best clauses include articles of laws (whose figures are in sentences)."""
+        return any(h.kind == "article" for h in hits[:5])
 
     def _docs_in_scope(self, filters: Filters, analysis: QueryAnalysis) -> set[str]:
         rows, _, _ = self.service.resolve_filters(filters, analysis)
         return {self.service.clauses[int(r)].doc_id for r in rows}
 
+    # ---- calibrated found / not found ------------------------------------------------
+
+    def evidence(self, analysis: QueryAnalysis, hits: list[Hit], answer: Answer) -> dict[str, float]:
+        """The evidence that the first cited clause answers the question."""
+        top = answer.citations[0] if answer.citations else hits[0]
+        text = top.text + " " + " ".join(top.section_path)
+        cover = self.coverage(analysis, text)
+        others = [h for h in hits[:4] if h.clause_id != top.clause_id][:3]
+        agree = sum(self.coverage(analysis, h.text) for h in others) / (len(others) * cover) if others and cover else 0.0
+        features = top.features or {}
+        # a "how many" question is answered by a value of the kind asked, any
+        # other by a rule, measure, target or principle more than by narrative
+        value = 1.0 if not _asks_quantity(analysis.query) or answer.values or answer.evidence.get("figure") else 0.0
+        kind = 0.5 if top.kind == "narrative" else 1.0
+        return {
+            "dense": float(features.get("dense", 0.0)),
+            "coverage": cover,
+            "key_terms": self.key_coverage(analysis, text),
+            "kind": kind,
+            "value": value,
+            "agreement": min(agree, 1.0),
+        }
+
+    def _calibrated(self, answer: Answer, analysis: QueryAnalysis, hits: list[Hit]) -> Answer:
+        if answer.ruled:
+            answer.confidence = 0.0
+            return answer
+        evidence = self.evidence(analysis, hits, answer)
+        answer.evidence = {**answer.evidence, **evidence}
+        answer.confidence = self.calibration.probability(evidence)
+        if answer.confidence >= self.calibration.threshold:
+            answer.found = True
+            return answer
+        # not sure: the closest clauses, said to be possibly beside the point
+        citations = answer.citations[:1] + [h for h in hits[:3] if all(h.clause_id != c.clause_id for c in answer.citations[:1])]
+        return Answer(
+            False, None, _closest(citations[:3]),
+            citations[:3], answer.intent, confidence=answer.confidence, evidence=answer.evidence,
+        )
+
     # ---- target values ------------------------------------------------------------
 
-    def _candidates(self, analysis: QueryAnalysis, hits: list[Hit], doc_id: str) -> list[tuple[float, Target]]:
+    def _candidates(
+        self, analysis: QueryAnalysis, hits: list[Hit], doc_id: str, quantity: QuantityClass | None = None
+    ) -> list[tuple[float, Target]]:
         """Targets of one plan that could answer the question, best first:
-        those of its best clauses, and those whose indicator the question names."""
+        those of its best clauses, and those whose indicator the question names;
+        only values of the kind asked, for the year asked, of the indicator
+        whose head noun the question names."""
         rank_of: dict[str, int] = {}
         for hit in (h for h in hits if h.doc_id == doc_id):
             rank_of.setdefault(hit.clause_id, len(rank_of))
@@ -131,17 +328,51 @@ class Answerer:
                     pool[id(t)] = (t, penalty)
         question = fold(analysis.query + " " + " ".join(analysis.expansions))
         targets = [(t, penalty) for t, penalty in pool.values()]
+        if _asks_quantity(analysis.query):
+            targets = [(t, p) for t, p in targets if _unit_fits(quantity, t)]
+        if analysis.years:
+            targets = [(t, p) for t, p in targets if self._target_year(t) in analysis.years]
+        heads = _rate_heads(analysis)
+        if heads:
+            # the question names what is measured (自杀率, 建校率): another rate is no answer
+            targets = [(t, p) for t, p in targets if _has_head(t, heads)]
         # the head of an indicator name (优良率, 合格率, 死亡率) decides what it
         # measures: when some candidate's head is in the question, the others go
         headed = [(t, p) for t, p in targets if _head(t.indicator) in question]
-        scored = [(target_fit(question, t) - penalty, t) for t, penalty in (headed or targets)]
+        # a name the question covers only in part (妇女基本医疗保险参保率 for a
+        # question on 养老保险的参保率) counts for that part; the sentence that
+        # states the value breaks the remaining ties
+        scored = [
+            (target_fit(question, t) * _name_share(question, t) + 2.0 * self._context_fit(question, t) - penalty, t)
+            for t, penalty in (headed or targets)
+            if target_fit(question, t) - penalty >= MIN_TARGET_FIT or not analysis.indicators
+        ]
         scored.sort(key=lambda st: (-st[0], st[1].clause_id))
         return scored
 
-    def _target_answer(self, analysis: QueryAnalysis, hits: list[Hit], scope: set[str]) -> Answer | None:
+    def _target_year(self, target: Target) -> int | None:
+        if target.year:
+            return target.year
+        period = self.service.documents[target.doc_id].period
+        return period[1] if period else None
+
+    def _context_fit(self, question: str, target: Target) -> float:
+        """Share of the question's character pairs in the sentence that states the
+        target (参保率 95% in the sentence on 养老保险, not the one on 医疗保险)."""
+        clause = self.service.clauses[self.service.row_of[target.clause_id]]
+        sentence = next((s for s in split_sentences(clause.text) if target.value_text in s), clause.text)
+        piece = fold(sentence)
+        pairs = [b for b in dict.fromkeys(_bigrams(question)) if not b.isspace()]
+        return sum(1 for b in pairs if b in piece) / len(pairs) if pairs else 0.0
+
+    def _target_answer(
+        self, analysis: QueryAnalysis, hits: list[Hit], scope: set[str], quantity: QuantityClass | None, filters: Filters
+    ) -> Answer | None:
         docs = self._answer_docs(analysis, hits, scope)
         named = _specific_indicator(analysis)
         if named and not any(self.table.filter(doc_ids={d}, indicator=named) for d in docs):
+            if not any(self.table.filter(doc_ids={d}) for d in docs):
+                return None  # documents that set no targets (laws): their figures are in sentences
             names = "、".join(sorted({(self.service.documents[d].jurisdiction_name or "未知地区") for d in docs}))
             others = best_targets_per_document(self.table, named, set(self.service.documents) - set(docs))
             elsewhere = ""
@@ -149,28 +380,154 @@ class Answerer:
                 elsewhere = "其他规划中有此指标：" + "；".join(
                     f"{(self.service.documents[d].jurisdiction_name or '未知地区')}{ts[0].value_text}" for d, ts in sorted(others.items())
                 ) + "。"
-            return Answer(False, None, f"{names}的规划没有规定“{named}”的目标。{elsewhere}", hits[:3], "target")
+            return Answer(False, None, f"{names}的规划没有规定“{named}”的目标。{elsewhere}", hits[:3], "target", ruled=True)
         best: tuple[float, Target] | None = None
+        per_doc: dict[str, list[tuple[float, Target]]] = {}
         for doc_id in docs:
-            cands = self._candidates(analysis, hits, doc_id)
+            cands = self._candidates(analysis, hits, doc_id, quantity)
+            if cands:
+                per_doc[doc_id] = cands
             if cands and (best is None or cands[0][0] > best[0]):
                 best = cands[0]
-        if best is None or best[0] < MIN_TARGET_FIT:
-            return None
+        question = fold(analysis.query + " " + " ".join(analysis.expansions))
+        if best is None or target_fit(question, best[1]) < MIN_TARGET_FIT:
+            return self._uncovered_year(analysis, hits, docs)
         target = best[1]
+        chosen = self._clause_targets(analysis, per_doc[target.doc_id], target)
         hit = self._hit_for(target.clause_id, hits)
         year = f"到{target.year}年，" if target.year else ""
-        text = f"{hit.citation}：{year}{target.indicator}{_phrase(target)}。"
-        return Answer(True, target.value_text, text, [hit], "target", [self.table.row(target)])
+        if len(chosen) > 1:
+            short = "；".join(f"{_without_unit(t.indicator)}{t.value_text}" for t in chosen)
+            text = f"{hit.citation}：{year}" + "，".join(f"{t.indicator}{_phrase(t)}" for t in chosen) + "。"
+            answer = Answer(True, short, text, [hit], "target", [self.table.row(t) for t in chosen])
+        else:
+            text = f"{hit.citation}：{year}{target.indicator}{_phrase(target)}。"
+            answer = Answer(True, target.value_text, text, [hit], "target", [self.table.row(target)])
+        placeless = analysis.doc_ids is None and not (filters.jurisdiction or filters.doc_id)
+        if placeless:
+            self._add_other_plans(answer, analysis, hits, per_doc, best, quantity)
+        return answer
+
+    def _uncovered_year(self, analysis: QueryAnalysis, hits: list[Hit], docs: list[str]) -> Answer | None:
+        """A refusal when the question asks for a year no target of these plans is set for."""
+        if not analysis.years:
+            return None
+        years = {self._target_year(t) for d in docs for t in self.table.filter(doc_ids={d})}
+        if not years or any(y in years for y in analysis.years):
+            return None
+        asked = "、".join(str(y) for y in analysis.years)
+        have = "、".join(str(y) for y in sorted(y for y in years if y))
+        return Answer(
+            False, None, f"这些规划的目标年份是{have}年，没有规定{asked}年的目标。", hits[:3], "target", ruled=True
+        )
+
+    def _clause_targets(self, analysis: QueryAnalysis, cands: list[tuple[float, Target]], best: Target) -> list[Target]:
+        """The targets to answer with: the best one, or — for a general question
+        about a topic (近视 with no school stage named) — every target of the same
+        clause whose name shares the question's topic and that the question does
+        not tell apart from the best."""
+        if _names_indicator(analysis.query, best) or _asks_quantity(analysis.query) or _rate_heads(analysis):
+            return [best]  # the question names what it asks for
+        question = fold(analysis.query)
+        topic = {b for b in _bigrams(fold(_without_unit(best.indicator))) if b in question}
+        same = [t for _, t in cands if t.clause_id == best.clause_id]
+        chosen = [t for t in same if topic & {b for b in _bigrams(fold(_without_unit(t.indicator))) if b in question}]
+        return sorted(chosen, key=self._reading_order) if len(chosen) > 1 else [best]
+
+    def _add_other_plans(
+        self,
+        answer: Answer,
+        analysis: QueryAnalysis,
+        hits: list[Hit],
+        per_doc: dict[str, list[tuple[float, Target]]],
+        best: tuple[float, Target],
+        quantity: QuantityClass | None,
+    ) -> None:
+        """A question that names no place, answered from one plan: say which plan
+        is quoted, and give what each other document among the results sets for
+        the same thing — a target of the same indicator, or a figure of the kind
+        asked in its best clause (保证每天小学生10小时…睡眠时间)."""
+        name = fold(best[1].indicator_norm or best[1].indicator)
+        docs = self.service.documents
+        others: list[tuple[str, str, Hit]] = []
+        for doc_id, cands in per_doc.items():
+            if doc_id == best[1].doc_id:
+                continue
+            same = [t for s, t in cands if s >= best[0] - 1.0 and fold(t.indicator_norm or t.indicator) == name]
+            if same:
+                others.append((doc_id, same[0].value_text, self._hit_for(same[0].clause_id, hits)))
+                answer.values.append(self.table.row(same[0]))
+        if quantity is not None:
+            done = {best[1].doc_id} | {d for d, _, _ in others}
+            for doc_id in dict.fromkeys(h.doc_id for h in hits[:10]):
+                if doc_id in done:
+                    continue
+                doc_hits = [h for h in hits[:10] if h.doc_id == doc_id][:2]
+                found = self._figure_in(analysis, doc_hits, quantity)
+                if found is not None and self.coverage(analysis, found[0].text) >= MIN_COVERAGE:
+                    others.append((doc_id, found[2], found[0]))
+                    answer.values.append({"doc_id": doc_id, "jurisdiction": docs[doc_id].jurisdiction_name, "value": found[2]})
+        quoted = docs[best[1].doc_id].jurisdiction_name or docs[best[1].doc_id].title
+        if not others:
+            answer.answer_text += f"（以上为{quoted}的规定；问题没有指明地区。）"
+            return
+        answer.answer_text += f"（以上为{quoted}的规定；其他文件也有规定：" + "；".join(
+            f"{docs[d].jurisdiction_name or docs[d].title}{value}" for d, value, _ in others
+        ) + "。）"
+        answer.citations.extend(hit for _, _, hit in others)
 
     def _answer_docs(self, analysis: QueryAnalysis, hits: list[Hit], scope: set[str]) -> list[str]:
         """Plans a one-region question is about: its scope, in the order of the best hits."""
         ordered = list(dict.fromkeys(h.doc_id for h in hits))
         return [d for d in ordered if d in scope] or ordered
 
+    # ---- figures printed in sentences (laws) -------------------------------------------
+
+    def _figure_answer(self, analysis: QueryAnalysis, hits: list[Hit], quantity: QuantityClass | None) -> Answer | None:
+        """A figure of the kind asked, as printed in the sentence of one of the best
+        clauses that answers (an article's 三十日, 两小时, 每日二十二时至次日八时)."""
+        if quantity is None:
+            return None
+        found = self._figure_in(analysis, hits[:8], quantity)
+        if found is None:
+            return None
+        hit, sentence, value = found
+        answer = Answer(True, value, f"{hit.citation}：{sentence}", [hit], analysis.intent)
+        answer.evidence["figure"] = 1.0
+        return answer
+
+    def _figure_in(
+        self, analysis: QueryAnalysis, hits: list[Hit], quantity: QuantityClass
+    ) -> tuple[Hit, str, str] | None:
+        question = fold(analysis.query)
+        heads = _rate_heads(analysis)
+        best: tuple[float, int, Hit, str, str] | None = None
+        for rank, hit in enumerate(hits):
+            if rank >= 3 and self.coverage(analysis, hit.text) < MIN_FIGURE_COVERAGE:
+                continue  # past the first clauses, only one about the question's own words
+            for sentence in split_sentences(_strip_article_number(_strip_item_number(hit.text))):
+                for m in quantity.span.finditer(sentence):
+                    # the comma-separated piece the figure stands in names what it counts
+                    start = max(sentence.rfind(p, 0, m.start()) for p in "，,：:") + 1
+                    ends = [i for i in (sentence.find(p, m.end()) for p in "，,。；;") if i >= 0]
+                    piece = fold(sentence[start:min(ends) if ends else len(sentence)])
+                    if heads and not any(h in fold(sentence) or h in normalize_indicator(sentence) for h in heads):
+                        continue  # the question asks another rate (建校率, not 覆盖率)
+                    pairs = [b for b in dict.fromkeys(_bigrams(question)) if not b.isspace()]
+                    near = sum(1 for b in pairs if b in piece)
+                    whole = self.coverage(analysis, sentence)
+                    score = near + 3.0 * whole - 0.5 * rank
+                    if best is None or score > best[0]:
+                        best = (score, rank, hit, sentence.strip(), m.group(0).strip())
+        if best is None:
+            return None
+        return best[2], best[3], best[4]
+
     # ---- values across regions ---------------------------------------------------------
 
-    def _compare_answer(self, analysis: QueryAnalysis, hits: list[Hit], scope: set[str]) -> Answer | None:
+    def _compare_answer(
+        self, analysis: QueryAnalysis, hits: list[Hit], scope: set[str], quantity: QuantityClass | None = None
+    ) -> Answer | None:
         named = _specific_indicator(analysis)
         per_doc = best_targets_per_document(self.table, named, scope) if named else {}
         # per plan: the clause to cite, and the targets to report
@@ -181,8 +538,9 @@ class Answerer:
                 if doc_id in per_doc:
                     chosen_by_doc[doc_id] = (per_doc[doc_id][0].clause_id, per_doc[doc_id])
                 continue
-            cands = self._candidates(analysis, hits, doc_id)
-            if not cands or cands[0][0] < MIN_TARGET_FIT:
+            cands = self._candidates(analysis, hits, doc_id, quantity)
+            question = fold(analysis.query + " " + " ".join(analysis.expansions))
+            if not cands or target_fit(question, cands[0][1]) < MIN_TARGET_FIT:
                 continue
             top_score, top = cands[0]
             # the best clause's fitting targets, plus equally fitting ones printed
@@ -192,8 +550,6 @@ class Answerer:
                 if (t.clause_id == top.clause_id and score >= top_score * 0.6) or score >= top_score * 0.9
             ]
             chosen_by_doc[doc_id] = (top.clause_id, chosen)
-        if not chosen_by_doc:
-            return None
         values: list[dict[str, Any]] = []
         citations: list[Hit] = []
         for doc_id, (clause_id, chosen) in chosen_by_doc.items():
@@ -205,11 +561,41 @@ class Answerer:
                 "value": "、".join(t.value_text for t in chosen),
                 "targets": [self.table.row(t) for t in chosen],
             })
+        if quantity is None and hits:
+            quantity = self._printed_kind(analysis, hits[0])
+        if quantity is not None:
+            # documents that set no targets (laws) print their figures in sentences
+            done = set(chosen_by_doc)
+            for doc_id in dict.fromkeys(h.doc_id for h in hits[:10]):
+                if doc_id in done or doc_id not in scope:
+                    continue
+                doc_hits = [h for h in hits[:10] if h.doc_id == doc_id]
+                found = self._figure_in(analysis, doc_hits[:2], quantity)
+                if found is None or self.coverage(analysis, found[1]) < MIN_COVERAGE:
+                    continue
+                hit, _, value = found
+                citations.append(hit)
+                values.append({
+                    "doc_id": doc_id,
+                    "jurisdiction": self.service.documents[doc_id].jurisdiction_name,
+                    "value": value,
+                    "targets": [],
+                })
+        if not values:
+            return None
         short = "; ".join(f"{v['doc_id']}: {v['value']}" for v in values)
-        text = "各规划的规定：" + "；".join(
+        text = "各文件的规定：" + "；".join(
             f"{self.service.documents[v['doc_id']].title}：{v['value']}" for v in values
         ) + "。"
         return Answer(True, short, text, citations, "compare", values)
+
+    def _printed_kind(self, analysis: QueryAnalysis, hit: Hit) -> QuantityClass | None:
+        """The kind of number the best clause's answering sentence prints (for a
+        comparison that does not say what it counts: 户外活动时间 → hours)."""
+        sentence = _best_sentence(self, analysis, hit.text)
+        classes, _ = quantity_classes()
+        found = [(m.start(), i, qc) for i, qc in enumerate(classes) if qc.units for m in [qc.span.search(sentence)] if m]
+        return min(found, key=lambda f: (f[0], f[1]))[2] if found else None
 
     def _reading_order(self, target: Target) -> tuple[int, int]:
         return self.service.row_of[target.clause_id], self.table.by_clause[target.clause_id].index(target)
@@ -222,25 +608,17 @@ class Answerer:
     # ---- a sentence ----------------------------------------------------------------------
 
     def _sentence_answer(self, analysis: QueryAnalysis, hits: list[Hit]) -> Answer:
+        """The sentence of the best clause that answers (of an article: the
+        sentence, not the whole article), with the clause's citation."""
         top = hits[0]
-        cover = self.coverage(analysis, top.text + " " + " ".join(top.section_path))
-        if cover < MIN_COVERAGE:
-            return Answer(
-                False, None,
-                "规划中没有找到直接回答这个问题的条款（最接近的条款列在下方，仅供参考）。",
-                hits[:3], analysis.intent,
-            )
         sentence = _best_sentence(self, analysis, top.text)
         citations = [top] + [h for h in hits[1:3] if self.coverage(analysis, h.text) >= MIN_COVERAGE]
         return Answer(True, sentence, f"{top.citation}：{sentence}", citations, analysis.intent)
 
 
-_QUANTITY = re.compile(r"多少|几[个名所项岁次天年小]|多长|多久|多高|多大|比例|额度|[百千万]分之")
-MIN_TARGET_FIT = 2.0
-
-
-def _asks_quantity(question: str) -> bool:
-    return bool(_QUANTITY.search(question))
+def _closest(hits: list[Hit]) -> str:
+    """The not-sure line: the closest clauses, said to be possibly beside the point."""
+    return NOT_SURE + "；".join(h.citation for h in hits) + "。" if hits else "文件中没有找到相关内容。"
 
 
 def _bigrams(text: str) -> list[str]:
@@ -248,11 +626,31 @@ def _bigrams(text: str) -> list[str]:
 
 
 _TRAILING_PARENS = re.compile(r"[（(][^）)]*[）)]$")
+_RATE_HEAD = re.compile(r"[\u4e00-\u9fff]率")
+
+
+def _rate_heads(analysis: QueryAnalysis) -> list[str]:
+    """The rates a question names by their last two characters (自杀率 → 杀率),
+    as typed and as the indicator table normalises them (龋齿率 → 龋患率)."""
+    forms = (fold(analysis.query), normalize_indicator(analysis.query))
+    heads = [h for form in forms for h in _RATE_HEAD.findall(form)]
+    return [h for h in dict.fromkeys(heads) if h not in ("比率", "效率", "频率")]
+
+
+def _has_head(target: Target, heads: list[str]) -> bool:
+    names = (fold(target.indicator), fold(target.indicator_norm or ""), normalize_indicator(target.indicator))
+    return any(h in name for h in heads for name in names)
 
 
 def _without_unit(indicator: str) -> str:
     """An indicator name without the unit printed after it: 婴儿死亡率（‰） → 婴儿死亡率."""
     return _TRAILING_PARENS.sub("", indicator)
+
+
+def _names_indicator(question: str, target: Target) -> bool:
+    """Whether the question names the target's indicator in full."""
+    name = fold(_without_unit(target.indicator))
+    return len(name) >= 3 and name in fold(question)
 
 
 def target_fit(question_folded: str, target: Target) -> float:
@@ -264,6 +662,13 @@ def target_fit(question_folded: str, target: Target) -> float:
         return 0.0
     found = sum(1 for b in pairs if b in question_folded)
     return found + found / len(pairs)
+
+
+def _name_share(question_folded: str, target: Target) -> float:
+    """Share of the character pairs of a target's indicator name that the question has."""
+    name = fold(_without_unit(target.indicator))
+    pairs = [b for b in dict.fromkeys(_bigrams(name)) if not b.isspace()]
+    return sum(1 for b in pairs if b in question_folded) / len(pairs) if pairs else 0.0
 
 
 def _head(indicator: str) -> str:
@@ -286,11 +691,19 @@ def _strip_item_number(text: str) -> str:
     return text[end:] if end > start else text
 
 
+_ARTICLE_NUMBER = re.compile(r"^\s*第[一二三四五六七八九十百千零〇两0-9]+条(?:之[一二三四五六七八九十0-9]+)?\s*")
+
+
+def _strip_article_number(text: str) -> str:
+    """``text`` without the 第N条 it starts with (the citation names the article)."""
+    return _ARTICLE_NUMBER.sub("", text, count=1)
+
+
 def _best_sentence(answerer: Answerer, analysis: QueryAnalysis, text: str) -> str:
     """The sentence of a clause that answers best. A measure's short lead
     sentence (有效控制儿童近视。) names the topic; the answer is in the body, so
     the lead is chosen only when no body sentence covers more."""
-    sentences = [s.strip() for s in split_sentences(_strip_item_number(text))]
+    sentences = [s.strip() for s in split_sentences(_strip_article_number(_strip_item_number(text)))]
     sentences = [s for s in sentences if s]
     if len(sentences) <= 1:
         return sentences[0] if sentences else text.strip()

@@ -42,3 +42,25 @@ class DeadlineExceeded(PolicySearchError):
     """A request ran past its deadline (the ``request_timeout`` setting)."""
 
     status = 503
+
+
+class TooManyRequests(PolicySearchError):
+    """A client asked for more than its share (a rate limit); try again after
+    ``retry_after`` seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: float = 1.0):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ServiceBusy(PolicySearchError):
+    """Every place for this kind of request is taken; try again after
+    ``retry_after`` seconds."""
+
+    status = 503
+
+    def __init__(self, message: str, retry_after: float = 1.0):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -159,10 +159,23 @@ def evaluate(
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
 
 
-def _numbers(text: str) -> list[str]:
-    """The numbers a value states (full-width digits folded); a qualitative value is itself."""
+def _numbers(value: object) -> list[str]:
+    """The numbers a value states (full-width digits folded); a qualitative value is itself.
+    A number (a target-table row's ``value``) is written as ``format(v, "g")``."""
+    if value is None:
+        return []
+    text = value if isinstance(value, str) else format(value, "g") if isinstance(value, (int, float)) else str(value)
     found = re.findall(r"\d+(?:\.\d+)?", text.translate(_FULLWIDTH_DIGITS))
     return found or [_squash(text)]
+
+
+def _printed_value(row: dict[str, Any]) -> object:
+    """The value of an answer row as printed: a compare row's ``value`` string,
+    or a target-table row's ``value_text`` (its ``value`` is a float)."""
+    value = row.get("value")
+    if isinstance(value, str):
+        return value
+    return row.get("value_text") or value
 
 
 def _parse_compare_answer(answer: str) -> dict[str, list[str]]:
@@ -201,7 +214,7 @@ def score_answers(queries: list[EvalQuery], ask: Callable[[EvalQuery], Any]) -> 
         if q.qtype == "compare" and q.answer:
             compare_total += 1
             gold = _parse_compare_answer(q.answer)
-            got = {v["doc_id"]: _numbers(v["value"]) for v in getattr(answer, "values", [])}
+            got = {v["doc_id"]: _numbers(_printed_value(v)) for v in getattr(answer, "values", [])}
             ok = all(doc in got and all(n in got[doc] for part in parts for n in _numbers(part)) for doc, parts in gold.items())
             compare_complete += ok
             row["ok"] = ok

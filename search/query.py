@@ -73,6 +73,7 @@ class QueryAnalysis:
     covering: list[str] = field(default_factory=list)  # areas containing a named place that has no documents of its own
     title_doc_ids: set[str] | None = None  # documents whose title the query names (None: none named)
     articles: list[tuple[int, int | None]] = field(default_factory=list)  # 第二十条(之一) the query names: (20, None)
+    genre: str | None = None  # "law" or "plan" when the question's words point at one (合法吗 / 规划里)
 
     @property
     def rewritten(self) -> str:
@@ -92,6 +93,7 @@ class QueryAnalysis:
             "rewritten": self.rewritten,
             "documents": sorted(self.title_doc_ids) if self.title_doc_ids is not None else None,
             "articles": [f"{n}" + (f"之{sub}" if sub else "") for n, sub in self.articles],
+            "genre": self.genre,
         }
 
 
@@ -154,6 +156,7 @@ class QueryAnalyzer:
         self._intent_cues = {k: [fold(w) for w in v] for k, v in cues["intent"].items()}
         self._stop = sorted((fold(w) for w in cues["stop"]), key=len, reverse=True)
         self._self_ref = [fold(w) for w in cues["self_reference"]]
+        self._genre_cues = {k: [fold(w) for w in v] for k, v in cues.get("genre", {}).items()}
 
     @property
     def jurisdiction_names(self) -> list[str]:
@@ -221,6 +224,7 @@ class QueryAnalyzer:
                 analysis.synonym_hits.append((key, [fold(t) for t in targets]))
                 analysis.expansions.extend(t for t in targets if fold(t) not in masked)
         analysis.intent = self._intent(masked, analysis)
+        analysis.genre = self._genre(masked)
         content = masked
         for word in self._stop:
             if len(word) >= 2:
@@ -228,6 +232,12 @@ class QueryAnalyzer:
         content = re.sub(r"[？?！!。，,、；;：:“”\"'（）()\s]+", " ", content).strip()
         analysis.content = content or masked.strip()
         return analysis
+
+    def _genre(self, text: str) -> str | None:
+        """The genre a question's words point at: a plan (规划里, 纲要) or a law
+        (合法吗, 法律上, 违法); None when neither or both."""
+        hits = [g for g, cues in self._genre_cues.items() if any(c in text for c in cues)]
+        return hits[0] if len(hits) == 1 else None
 
     def _intent(self, text: str, analysis: QueryAnalysis) -> str:
         def has(kind: str) -> bool:

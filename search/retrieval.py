@@ -23,6 +23,13 @@ from .fusion import ranked_rows, rrf, spread_across_groups, top_rows
 from .query import QueryAnalysis
 from .termstats import SubstringDF
 
+# Pseudo-relevance feedback for the lexical side: words shared by at least
+# PRF_MIN_SHARED of the PRF_DOCS clauses the dense model ranks first, and in at
+# most PRF_MAX_DF of all clauses, join the BM25 query (PRF_TERMS at most).
+PRF_DOCS = 0  # off: measured on dev + tune, no gain (README Quality); scripts/ablation.py turns it on
+PRF_MIN_SHARED = 2
+PRF_TERMS = 6
+PRF_MAX_DF = 0.05
 # Lexical field weights: clause text counts most; headings and titles help
 # place a clause in its topic.
 FIELD_WEIGHTS = {"text": 1.0, "section": 0.35, "indicator": 0.6, "title": 0.15}
@@ -48,6 +55,12 @@ class RerankWeights:
     number: float = 0.3
     kind: float = 0.15
     section: float = 0.15
+    article: float = 0.0  # the clause is a law's article (a rule, where a plan has a goal)
+    genre: float = 0.0  # the question's words point at this genre (法律/合法… → laws, 规划 → plans)
+    title: float = 0.0  # share of the question's words in the document's title
+    dense_question: float = 0.0  # dense similarity to the question as typed (not the analysed query), standardised in the pool
+    dense_rank: float = 0.0  # 5 / (5 + rank) by dense similarity within the rerank pool
+    lexical_rank: float = 0.0  # 5 / (5 + rank) by BM25 within the rerank pool
 
     @classmethod
     def load(cls) -> RerankWeights:
@@ -101,6 +114,10 @@ class HybridRetriever:
         self._text_folded = [_folded_compact(c.text) for c in clauses]
         self._section_folded = [_folded_compact(" ".join(c.section_path)) for c in clauses]
         self._indicator_folded = [_folded_compact(c.fields.get("indicator", "")) for c in clauses]
+        documents = getattr(reader, "documents", {}) or {}
+        # a document counts as a plan when the index says so (doc_type), else by default
+        self._is_plan = [getattr(documents.get(c.doc_id), "doc_type", "plan") == "plan" for c in clauses]
+        self._title_folded = [_folded_compact(getattr(documents.get(c.doc_id), "title", "") or "") for c in clauses]
         self._n = len(clauses)
         # document frequency of query terms, computed lazily per term
         self._df = SubstringDF(self._text_folded)
@@ -112,6 +129,32 @@ class HybridRetriever:
 
     def _idf(self, term: str) -> float:
         return self._df.idf(term)
+
+    def feedback_terms(self, tokens: list[str], rows: np.ndarray) -> list[str]:
+        """Pseudo-relevance feedback from the dense model: the words that the
+        clauses it ranks first share and that are rare in the corpus — the
+        documents' own words for what a question says in its own (租号 →
+        账号租售). At most PRF_TERMS words, none already in the question."""
+        have = {_folded_compact(t) for t in tokens}
+        counts: dict[str, int] = {}
+        for row in rows.tolist():
+            for word in dict.fromkeys(tokenize(self._clause_text(int(row)))):
+                if len(word) >= 2 and _folded_compact(word) not in have:
+                    counts[word] = counts.get(word, 0) + 1
+        need = min(PRF_MIN_SHARED, len(rows))
+        scored = []
+        for word, n in counts.items():
+            if n < need:
+                continue
+            df = self._df.df(_folded_compact(word))
+            if df > self._n * PRF_MAX_DF:
+                continue
+            scored.append((n * self._idf(_folded_compact(word)), word))
+        scored.sort(key=lambda sw: (-sw[0], sw[1]))
+        return [w for _, w in scored[:PRF_TERMS]]
+
+    def _clause_text(self, row: int) -> str:
+        return str(self.reader.clauses[row].text)
 
     def retrieve(
         self,
@@ -143,7 +186,10 @@ class HybridRetriever:
             dense_stats = (float(sub.mean()), float(sub.std()) or 1.0)
         lex_all = None
         if "lexical" not in disabled and tokens:
-            lex_all = self.reader.lexical.scores(tokens, FIELD_WEIGHTS)
+            lex_tokens = tokens
+            if dense_all is not None and "feedback" not in disabled and PRF_DOCS:
+                lex_tokens = tokens + self.feedback_terms(tokens, ranked_rows(dense_all, allowed_rows, PRF_DOCS))
+            lex_all = self.reader.lexical.scores(lex_tokens, FIELD_WEIGHTS)
         rankings = []
         # RRF over whole rankings; from RANKING_FULL_MAX rows on, each ranking
         # stops at RANKING_DEPTH (see there): the same rerank pool, a fraction of the sort
@@ -161,8 +207,22 @@ class HybridRetriever:
         if dense_all is not None and not exact:
             # the rerank feature wants true scores, not the ANN stand-ins
             dense_all, dense_stats = self._exact_dense(qvec, allowed_rows, pool_rows, dense_all)
-        candidates = self._rerank(analysis, tokens, pool_rows, fused, dense_all, dense_stats, lex_all, lex_max, disabled)
+        as_typed = self._question_dense(analysis, text, pool_rows) if dense_all is not None else None
+        candidates = self._rerank(
+            analysis, tokens, pool_rows, fused, dense_all, dense_stats, lex_all, lex_max, disabled, as_typed
+        )
         return self._order(candidates, top_k, spread)
+
+    def _question_dense(self, analysis: QueryAnalysis, text: str, rows: list[int]) -> dict[int, float] | None:
+        """The pool's dense similarity to the question as typed, standardised over
+        the pool: the analysed query drops the question words that e5 reads
+        (能不能, 合法吗), and the two readings disagree most on everyday questions."""
+        if not rows or analysis.query == text:
+            return None
+        scores = self.reader.vectors.scores(self.reader.embed_query(analysis.query), np.asarray(rows, dtype=np.int64))
+        sd = float(scores.std()) or 1.0
+        mu = float(scores.mean())
+        return {row: (float(v) - mu) / sd for row, v in zip(rows, scores, strict=True)}
 
     def _exact_dense(
         self, qvec: np.ndarray, allowed_rows: np.ndarray, pool_rows: list[int], dense_all: np.ndarray | None = None
@@ -229,7 +289,10 @@ class HybridRetriever:
             for row, score in lex_hits:
                 lex_all[row] = score
             lex_max = float(lex_hits[0][1])
-        candidates = self._rerank(analysis, tokens, pool_rows, fused, dense_all, dense_stats, lex_all, lex_max, disabled)
+        as_typed = self._question_dense(analysis, text, pool_rows) if qvec is not None else None
+        candidates = self._rerank(
+            analysis, tokens, pool_rows, fused, dense_all, dense_stats, lex_all, lex_max, disabled, as_typed
+        )
         return self._order(candidates, top_k, spread)
 
     def _order(self, candidates: list[Candidate], top_k: int, spread: bool) -> list[Candidate]:
@@ -257,6 +320,7 @@ class HybridRetriever:
         lex_all: np.ndarray | None,
         lex_max: float,
         disabled: frozenset[str],
+        as_typed: dict[int, float] | None = None,
     ) -> list[Candidate]:
         """Score ``rows`` on their features. ``dense_stats`` is the mean and
         spread of the dense score over the allowed rows, ``lex_max`` their
@@ -270,6 +334,8 @@ class HybridRetriever:
         numbers = [_folded_compact(n) for n in analysis.numbers]
         out: list[Candidate] = []
         check_deadline()
+        dense_rank = _ranks(rows, dense_all)
+        lexical_rank = _ranks(rows, lex_all)
         for row in rows:
             text = self._text_folded[row]
             f: dict[str, float] = {"rrf": float(fused[row])}
@@ -282,6 +348,15 @@ class HybridRetriever:
             f["kind"] = _kind_fit(analysis.intent, self._kind_of_row[row])
             sec = self._section_folded[row]
             f["section"] = sum(idf[t] for t in terms if t in sec) / idf_total if terms else 0.0
+            f["article"] = 1.0 if self._kind_of_row[row] == "article" else 0.0
+            f["genre"] = _genre_fit(analysis.genre, self._is_plan[row])
+            title = self._title_folded[row]
+            f["title"] = sum(idf[t] for t in terms if t in title) / idf_total if terms else 0.0
+            # the pool's own order by each signal, sharp at the top (RRF's k=60 is flat there):
+            # a clause the dense model puts first is strong evidence when the words differ
+            f["dense_question"] = as_typed.get(row, 0.0) if as_typed else 0.0
+            f["dense_rank"] = 5.0 / (5.0 + dense_rank[row]) if row in dense_rank else 0.0
+            f["lexical_rank"] = 5.0 / (5.0 + lexical_rank[row]) if row in lexical_rank else 0.0
             if "rerank" in disabled:
                 score = f["rrf"]
             else:
@@ -291,10 +366,29 @@ class HybridRetriever:
         return out
 
 
+def _ranks(rows: list[int], scores: np.ndarray | None) -> dict[int, int]:
+    """Each row's 0-based rank among ``rows`` by ``scores`` (ties: lower row first);
+    empty without scores."""
+    if scores is None or not rows:
+        return {}
+    ordered = sorted(rows, key=lambda r: (-float(scores[r]), r))
+    return {row: rank for rank, row in enumerate(ordered)}
+
+
+def _genre_fit(cue: str | None, is_plan: bool) -> float:
+    """1 when the question's words point at the clause's genre (a plan for
+    规划/纲要, a law or regulation for 法律/合法/违法…), else 0."""
+    if cue == "plan":
+        return 1.0 if is_plan else 0.0
+    if cue == "law":
+        return 0.0 if is_plan else 1.0
+    return 0.0
+
+
 def _kind_fit(intent: str, kind: str) -> float:
     """How well a clause kind answers a query intent (0..1)."""
     if intent in ("target", "compare"):
         return {"target": 1.0, "indicator": 1.0, "measure": 0.3}.get(kind, 0.0)
     if intent in ("precedent", "enquiry"):
-        return {"measure": 1.0, "target": 0.5, "principle": 0.3, "indicator": 0.2}.get(kind, 0.0)
+        return {"measure": 1.0, "article": 1.0, "target": 0.5, "principle": 0.3, "indicator": 0.2}.get(kind, 0.0)
     return 0.0

@@ -240,6 +240,7 @@ class SharedWordingReport:
             "th,td{border:1px solid #ddd;padding:.35em .6em;vertical-align:top;text-align:left}",
             "th{background:#f4f4f4}td.num{text-align:right;white-space:nowrap}",
             "ins{background:#d9f5d9;color:#135f13;text-decoration:none}",
+            "figure.heatmap{margin:.5em 0 1.5em;overflow-x:auto}figure.heatmap svg{max-width:100%;height:auto}",
             "del{background:#fbdada;color:#a11;text-decoration:line-through}",
             "section.cluster{border-top:2px solid #ccc;margin-top:1.5em}",
             ".rep{background:#f8f8f0;border-left:4px solid #c9b458;padding:.5em .8em}",
@@ -261,6 +262,13 @@ class SharedWordingReport:
                 f'<td class="num">{p.share:.1%}</td><td class="num">{p.own}</td></tr>'
             )
         out.append("</table>")
+        if len(self.plans) >= 2:
+            from search.charts import shared_wording_heatmap_svg
+
+            out.append("<h2>规划两两共享热图</h2>")
+            out.append(f'<figure class="heatmap">{shared_wording_heatmap_svg(self)}'
+                       "<figcaption class=\"meta\">每格数字为两部规划共有的近乎相同措辞组数（对角线：该规划所在的组数）；"
+                       "颜色深浅只是重复这个数字。</figcaption></figure>")
         out.append("<h2>共享措辞</h2>")
         for c in self.clusters:
             out.append(f'<section class="cluster" id="{e(c.cluster_id)}">')
@@ -337,13 +345,17 @@ def shared_wording_report(
     threshold: float = 0.8,
     *,
     min_chars: int = 8,
+    progress: bool = False,
 ) -> SharedWordingReport:
     """Clusters of near-identical clauses shared by at least ``min_plans`` plans.
 
     ``clauses`` must be (a subset of) the engine's clauses.  Clauses whose
     folded text is shorter than ``min_chars`` (stray headings, table cells)
-    take no part in clustering but count in the per-plan totals.
+    take no part in clustering but count in the per-plan totals.  With
+    ``progress``, a progress bar over the LSH buckets goes to stderr.
     """
+    from tqdm import tqdm
+
     rows = sorted({engine.index_of(c.clause_id) for c in clauses})
     eligible = np.array(
         [i for i in rows if len(engine.folded[i]) >= min_chars], dtype=np.int64
@@ -374,7 +386,8 @@ def shared_wording_report(
         matcher.set_seq1(fi)
         return matcher.ratio() >= threshold
 
-    for bucket in engine.lsh_buckets(eligible):
+    buckets = engine.lsh_buckets(eligible)
+    for bucket in tqdm(buckets, desc="clustering", unit="bucket", disable=not progress, leave=False):
         members = bucket.tolist()
         if len(members) <= EXACT_BUCKET_MAX:
             # every candidate pair of the bucket not already joined

@@ -13,8 +13,18 @@ from two sources, so that neither paraphrases nor verbatim copies are missed:
   pass and the LSH (datasketch ``MinHashLSH``, Jaccard threshold 0.5) is built
   once, in ``__init__``.
 
-Nothing ever compares all pairs: each query costs one matrix-vector product,
-one LSH lookup and one ``SequenceMatcher`` per candidate.
+Nothing ever compares all pairs, and nothing a query sends can make the work
+grow past fixed bounds: each query costs one matrix-vector product, one LSH
+lookup, a linear-time estimate for every candidate (the MinHash signatures'
+agreement, i.e. estimated 3-gram Jaccard and containment, blended with the
+cosine like the final score) and ``SequenceMatcher`` — quadratic in the worst
+case — only for the ``EXACT_CANDIDATES`` (20, or ``top_k`` if larger) best
+estimates and the best estimate of each further plan (as many again at most),
+on at most ``MAX_COMPARE_CHARS`` folded characters of each side,
+and for a text query only on each candidate's ``SENTENCES_COMPARED`` sentences
+that share most character pairs with it. A query text is cut to
+``MAX_TEXT_CHARS`` (the API refuses longer ones). Only the ``top_k`` results
+shown get a diff.
 
 **Cosine calibration.**  Embedding models differ in how they spread cosines:
 multilingual-e5 puts two unrelated clauses of these plans at ~0.91 and copies
@@ -72,6 +82,10 @@ NUM_PERM = 64
 LSH_THRESHOLD = 0.5
 SHINGLE = 3
 DENSE_CANDIDATES = 200
+EXACT_CANDIDATES = 20  # candidates scored with SequenceMatcher (top_k, when larger)
+MAX_COMPARE_CHARS = 1000  # folded characters of each side a SequenceMatcher sees
+MAX_TEXT_CHARS = 1000  # a query text is cut to this many characters
+SENTENCES_COMPARED = 3  # sentences of a candidate compared with a text query
 _SENTENCES = re.compile(r"[^。；;！？!?]+[。；;！？!?]?")
 W_COSINE = 0.35
 W_CHAR = 0.65
@@ -309,6 +323,39 @@ def blend(char_sim: float, cos_scaled: float | None) -> float:
     return W_COSINE * cos_scaled + W_CHAR * char_sim
 
 
+def _bigram_codes(text: str) -> np.ndarray:
+    """int64 codes of a text's character pairs (two 21-bit code points)."""
+    if len(text) < 2:
+        return np.zeros(0, dtype=np.int64)
+    cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    return (cps[:-1] << 21) | cps[1:]
+
+
+def _char_estimates(query: str, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Linear-time stand-ins for SequenceMatcher, per text: (Dice over
+    character-pair positions — pairs of either side found anywhere in the
+    other — and the share of the query's pairs found in the text). Both are
+    at least the ordered measures they stand in for on most texts, so ranking
+    by them keeps the true best near the top; numpy over all texts at once."""
+    n = len(texts)
+    q = _bigram_codes(query)
+    if not n or not len(q):
+        return np.zeros(n), np.zeros(n)
+    codes = [_bigram_codes(t) for t in texts]
+    lengths = np.fromiter((len(c) for c in codes), dtype=np.int64, count=n)
+    flat = np.concatenate(codes) if lengths.sum() else np.zeros(0, dtype=np.int64)
+    owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    # text pair positions whose pair occurs in the query
+    in_query = np.isin(flat, q)
+    hits_text = np.bincount(owner, weights=in_query, minlength=n)
+    # query pair positions whose pair occurs in each text: (text, pair) keys
+    text_keys = np.unique((owner << 42) | flat)
+    query_keys = (np.arange(n, dtype=np.int64)[:, None] << 42) | q[None, :]
+    hits_query = np.isin(query_keys, text_keys).sum(axis=1)
+    dice = (hits_text + hits_query) / np.maximum(1, lengths + len(q))
+    return dice, hits_query / len(q)
+
+
 def cosine_baseline(vectors: np.ndarray, pairs: int = BASELINE_PAIRS, seed: int = 0) -> float:
     """Median cosine of random distinct clause pairs (0.0 with fewer than two
     clauses); deterministic."""
@@ -452,8 +499,8 @@ class SimilarityEngine:
                 mask &= self._doc_code != self._doc_code[qi]
         else:
             assert text is not None
-            q_text = text
-            q_fold = fold(text)
+            q_text = text[:MAX_TEXT_CHARS]
+            q_fold = fold(q_text)
             q_sig = minhash_signatures([q_fold])[0]
             q_vec = query_vector
         if doc_ids is not None:
@@ -488,12 +535,16 @@ class SimilarityEngine:
         if by_sentence:
             candidates.update(int(j) for j in np.flatnonzero(mask) if q_fold in self.folded[int(j)])
 
+        # a linear-time estimate ranks every candidate; only the best few get
+        # the quadratic SequenceMatcher (see the module docstring)
+        shortlist = self._shortlist(sorted(candidates), q_fold, cos, by_sentence, max(EXACT_CANDIDATES, top_k))
+        q_cut = q_fold[:MAX_COMPARE_CHARS]
         scored: list[tuple[float, str, int, float, float | None, float | None]] = []
-        for j in candidates:
+        for j in shortlist:
             check_deadline()
-            cs = folded_similarity(q_fold, self.folded[j])
+            cs = folded_similarity(q_cut, self.folded[j][:MAX_COMPARE_CHARS])
             if by_sentence:
-                sentence_sim, sentence = self._best_sentence(q_fold, j)
+                sentence_sim, sentence = self._best_sentence(q_cut, j)
                 if sentence_sim > cs:
                     cs, matched[j] = sentence_sim, sentence
             cv = None if cos is None else float(cos[j])
@@ -528,13 +579,63 @@ class SimilarityEngine:
             )
         return out
 
+    def _shortlist(
+        self,
+        candidates: list[int],
+        q_fold: str,
+        cos: np.ndarray | None,
+        by_sentence: bool,
+        n: int,
+    ) -> list[int]:
+        """The ``n`` candidates with the best linear-time estimate of the final
+        score (``_char_estimates`` blended with the cosine like ``blend``),
+        ties broken on the clause id, plus the best-estimated candidate of each
+        plan not among them (at most ``n`` more); they are then scored exactly."""
+        if len(candidates) <= n:
+            return candidates
+        dice, coverage = _char_estimates(q_fold[:MAX_COMPARE_CHARS], [self.folded[j][:MAX_COMPARE_CHARS] for j in candidates])
+        char_est = np.maximum(dice, 0.8 * coverage + 0.2 * dice) if by_sentence else dice
+        if cos is not None:
+            b = self.cos_baseline
+            scaled = np.clip((cos[np.asarray(candidates)] - b) / (1.0 - b), 0.0, 1.0)
+            estimate = W_COSINE * scaled + W_CHAR * char_est
+        else:
+            estimate = char_est
+        order = sorted(range(len(candidates)), key=lambda i: (-float(estimate[i]), self.clauses[candidates[i]].clause_id))
+        chosen = order[:n]
+        # and each further plan's best estimate (at most n more), so that "each
+        # other plan's best match first" still sees every plan it can show
+        docs = {self.clauses[candidates[i]].doc_id for i in chosen}
+        for i in order[n:]:
+            if len(chosen) >= 2 * n:
+                break
+            doc_id = self.clauses[candidates[i]].doc_id
+            if doc_id not in docs:
+                docs.add(doc_id)
+                chosen.append(i)
+        return [candidates[i] for i in chosen]
+
     def _best_sentence(self, q_fold: str, j: int) -> tuple[float, str]:
         """(share of the query found in order, sentence as printed) for clause j's
-        sentence that carries most of the query's wording."""
+        sentence that carries most of the query's wording. Only the
+        SENTENCES_COMPARED sentences sharing most character pairs with the
+        query are compared exactly, each on at most MAX_COMPARE_CHARS."""
         text = self.clauses[j].text
         best = (0.0, text)
-        for sentence in _SENTENCES.findall(text):
-            folded = fold(sentence)
+        sentences = _SENTENCES.findall(text)
+        if len(sentences) > SENTENCES_COMPARED:
+            pairs = {q_fold[i : i + 2] for i in range(len(q_fold) - 1)}
+
+            def shared(sentence: str) -> int:
+                folded = fold(sentence)
+                return len(pairs.intersection(folded[i : i + 2] for i in range(len(folded) - 1)))
+
+            ranked = sorted(range(len(sentences)), key=lambda i: (-shared(sentences[i]), i))
+            sentences = [sentences[i] for i in sorted(ranked[:SENTENCES_COMPARED])]
+        for sentence in sentences:
+            folded = fold(sentence)[:MAX_COMPARE_CHARS]
+            if not folded:
+                continue
             matcher = difflib.SequenceMatcher(None, q_fold, folded, autojunk=False)
             covered = sum(block.size for block in matcher.get_matching_blocks()) / len(q_fold)
             # a long sentence that merely contains the words scatters them: weigh by ratio too

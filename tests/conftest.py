@@ -7,6 +7,13 @@ from pathlib import Path
 
 import pytest
 
+# The in-process test client sends Host "testserver" from address "testclient",
+# and the suite's own load (browser, reload under load) comes from loopback:
+# the tests answer to both and hold neither to the per-client rate limit
+# (tests/test_request_limits.py sets its own limits).
+os.environ.setdefault("POLICY_SEARCH_ALLOWED_HOSTS", "localhost,127.0.0.1,::1,testserver")
+os.environ.setdefault("POLICY_SEARCH_RATE_LIMIT_EXEMPT", "127.0.0.1,::1,testclient")
+
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
 DEV_SET = REPO / "tests" / "data" / "dev.jsonl"

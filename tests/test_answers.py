@@ -124,3 +124,84 @@ def test_ask_filters(service):
     answer = service.ask("防止儿童溺水有什么措施", Filters(jurisdiction="石拐区"))
     assert answer.found
     assert {c.jurisdiction for c in answer.citations} == {"石拐区"}
+
+
+# ---- answers to the question asked (issue 14) -----------------------------------
+
+
+def test_the_value_keeps_its_qualifier(service):
+    answer = service.ask("自贡市12岁儿童龋患率要控制在多少？")
+    assert answer.found and answer.answer == "25%以内"
+
+
+def test_a_clause_with_two_targets_answers_the_one_asked(service):
+    answer = service.ask("石拐区中小学生体质健康优良率要达到多少？")
+    assert answer.found and answer.answer == "60%以上"
+    assert [v["value_text"] for v in answer.values] == ["60%以上"]
+
+
+def test_a_general_question_gets_every_target_of_the_clause(service):
+    answer = service.ask("石拐区对儿童近视有什么目标")
+    assert answer.found
+    for value in ("38%以下", "60%以下", "70%以下"):
+        assert value in answer.answer
+    assert len(answer.values) >= 3
+
+
+def test_a_question_without_a_place_says_which_plan_it_quotes(service):
+    answer = service.ask("小学生每天睡眠时间要保证多少？")
+    assert answer.found
+    quoted = answer.citations[0].jurisdiction
+    assert f"以上为{quoted}的规定" in answer.answer_text
+    assert "其他文件也有规定" in answer.answer_text
+    assert len({c.doc_id for c in answer.citations}) >= 3
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "自贡市儿童之家建设要投入多少资金？",  # money asked; the plan counts places
+        "大渡口区2035年婴儿死亡率的目标是多少？",  # the plan runs to 2030
+        "石拐区儿童自杀率要控制在多少以下？",  # another rate is no answer
+    ],
+)
+def test_a_number_the_plans_do_not_state_is_refused(service, question):
+    answer = service.ask(question)
+    assert not answer.found and answer.answer is None
+    assert answer.confidence < service.answerer.calibration.threshold
+
+
+def test_the_answer_carries_a_calibrated_confidence(service):
+    answer = service.ask("大渡口区婴儿死亡率要控制在多少？")
+    data = answer.to_dict()
+    assert data["found"] and 0.0 <= data["confidence"] <= 1.0
+    assert data["confidence"] >= service.answerer.calibration.threshold
+
+
+def test_unsure_answers_offer_the_closest_clauses(service):
+    answer = service.ask("股票交易印花税怎么征收？")
+    assert not answer.found and answer.answer is None
+    assert answer.citations and answer.answer_text.startswith("以下是最接近的条款")
+
+
+def test_an_article_answers_with_its_sentence_and_citation(mixed_service):
+    answer = mixed_service.ask("学校能不能在寒暑假组织学生集体补课？")
+    assert answer.found
+    top = answer.citations[0]
+    assert top.kind == "article" and "第三十三条" in top.citation
+    assert "集体补课" in answer.answer and not answer.answer.startswith("第")
+    assert len(answer.answer) < len(top.text)
+    assert answer.answer_text.startswith(top.citation)
+
+
+@pytest.mark.parametrize(
+    ("question", "value"),
+    [
+        ("晚上几点到早上几点不能向未成年人提供网络游戏服务？", "每日二十二时至次日八时"),
+        ("助残日定在每年的哪一天？", "5月的第三个星期日"),
+    ],
+)
+def test_a_figure_is_read_from_the_article(mixed_service, question, value):
+    answer = mixed_service.ask(question)
+    assert answer.found and answer.answer == value
+    assert answer.citations[0].kind == "article"

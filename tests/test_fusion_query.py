@@ -90,3 +90,39 @@ def test_ranked_rows_with_a_limit_is_the_prefix_of_the_full_ranking():
         assert np.array_equal(ranked_rows(scores, rows, limit), full[:limit])
     subset = rows[::3]
     assert np.array_equal(ranked_rows(scores, subset, 100), ranked_rows(scores, subset)[:100])
+
+
+def test_what_kind_of_number_a_question_asks():
+    from search.answer import asked_quantity, is_yes_no
+
+    cases = {
+        "离婚申请多少天内可以撤回？": "days",
+        "保健费每月多少钱？": "money",
+        "几点到几点不能玩游戏？": "clock",
+        "助残日是哪一天？": "date",
+        "户外活动时间最少多少？": "duration",
+        "要配几名儿童督导员？": "people",
+        "覆盖率要达到几成？": "percent",
+    }
+    for question, kind in cases.items():
+        found = asked_quantity(question)
+        assert found is not None and found.name == kind, question
+    assert is_yes_no("面试问我几年内打不打算生孩子，这合法吗？")
+    assert is_yes_no("规划里管不管这种提前学？")
+    assert not is_yes_no("离婚申请多少天内可以撤回？")
+
+
+def test_a_figure_span_keeps_its_qualifier_and_stops_at_a_longer_word():
+    from search.answer import quantity_classes
+
+    classes = {qc.name: qc for qc in quantity_classes()[0]}
+    assert classes["classes"].span.search("设置一所规模为六个班以上的幼儿园").group(0) == "六个班以上"
+    assert classes["days"].span.search("自收到申请之日起三十日内").group(0) == "三十日"
+    assert classes["duration"].span.search("未满十六周岁的未成年人") is None
+
+
+def test_genre_cues():
+    analyzer = QueryAnalyzer([_doc("a", "自贡市")])
+    assert analyzer.analyze("公司不招女性，这合法吗？").genre == "law"
+    assert analyzer.analyze("规划里对儿童近视有什么目标").genre == "plan"
+    assert analyzer.analyze("孩子近视怎么办").genre is None

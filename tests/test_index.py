@@ -383,11 +383,11 @@ def test_failed_rebuild_keeps_previous_index(
     assert after.path == first.version_dir
     assert [p.name for p in (out / "versions").iterdir()] == [first.version_dir.name]
 
-    # a successful rebuild switches `current` and removes the old version
+    # a successful rebuild switches `current` and keeps the old version (for rollback)
     second = build_index(bigger, out, embedder=embedder, cache=shared_cache, progress=False)
     assert second.cache_misses == 1
     assert IndexReader.open(out, embedder=embedder).manifest.counts["clauses"] == 8
-    assert not first.version_dir.exists() and second.version_dir.exists()
+    assert first.version_dir.exists() and second.version_dir.exists()
 
 
 def test_cache_hit_on_rebuild(tmp_path, embedder) -> None:

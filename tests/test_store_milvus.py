@@ -164,7 +164,7 @@ def milvus_server(tmp_path_factory):
 
 @pytest.mark.integration
 @needs_milvus
-def test_a_milvus_server_by_uri(milvus_server, faiss_eval, tmp_path) -> None:
+def test_a_milvus_server_by_uri(milvus_server, faiss_eval, tmp_path, monkeypatch) -> None:
     from pymilvus import MilvusClient
 
     from index.stores.milvus import close_client
@@ -187,15 +187,23 @@ def test_a_milvus_server_by_uri(milvus_server, faiss_eval, tmp_path) -> None:
     hits = service.search("婴儿死亡率", 5).hits
     assert hits and hits[0].citation and hits[0].clause_id
 
-    # a rebuild switches to new collections and drops the old version's on the server
+    def collections() -> set[str]:
+        client = MilvusClient(milvus_server)
+        try:
+            return set(client.list_collections())
+        finally:
+            client.close()
+            close_client(milvus_server)
+
+    # a rebuild switches to new collections; the old version's stay while the
+    # version is kept (for rollback) and are dropped on the server with it
     ingest_paths([CORPUS], out, cache_path=CACHE, progress=False, force=True)
     second = SearchService.open(out).reader.manifest.store["collection"]
     assert second != first
-    client = MilvusClient(milvus_server)
-    try:
-        names = set(client.list_collections())
-    finally:
-        client.close()
-        close_client(milvus_server)
+    names = collections()
+    assert {f"{second}_chunks", f"{second}_clauses", f"{first}_chunks", f"{first}_clauses"} <= names
+    monkeypatch.setenv("POLICY_SEARCH_KEEP_VERSIONS", "2")
+    ingest_paths([CORPUS], out, cache_path=CACHE, progress=False, force=True)
+    names = collections()
     assert {f"{second}_chunks", f"{second}_clauses"} <= names
     assert not {f"{first}_chunks", f"{first}_clauses"} & names

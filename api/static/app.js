@@ -378,6 +378,25 @@
     return h("div", { class: "table-wrap" }, table);
   }
 
+  /** The compare bar chart: the server's SVG, put inline so its <title> and <desc> reach
+   * screen readers; null when it cannot be had (the table below holds the same data). */
+  async function compareChart(qs) {
+    let res;
+    try {
+      res = await fetch(`/v1/compare/chart?${qs}`);
+    } catch (e) {
+      return null;
+    }
+    if (!res.ok) return null;
+    const svg = new DOMParser().parseFromString(await res.text(), "image/svg+xml").documentElement;
+    if (!svg || svg.namespaceURI !== "http://www.w3.org/2000/svg" || svg.localName !== "svg") return null;
+    svg.removeAttribute("width");  // scale to the page by its viewBox
+    svg.removeAttribute("height");
+    return h("figure", { class: "chart", id: "compare-chart" },
+      h("div", { class: "chart-scroll" }, document.importNode(svg, true)),
+      h("figcaption", {}, "条长为目标值；比较符、数值、单位和目标年份写在每条旁，不同目标年份用不同图案区分。数据同下表。"));
+  }
+
   async function renderCompare(url) {
     const p = url.searchParams;
     const indicator = (p.get("indicator") || "").trim();
@@ -395,7 +414,8 @@
     const qs = new URLSearchParams({ indicator });
     if (jurisdiction) qs.set("jurisdiction", jurisdiction);
     setStatus("正在对比…");
-    const [data, docs] = await Promise.all([api(`/v1/compare?${qs}`), loadDocuments().catch(() => [])]);
+    const [data, docs, chart] = await Promise.all([
+      api(`/v1/compare?${qs}`), loadDocuments().catch(() => []), compareChart(qs)]);
     const title = new Map(docs.map((d) => [d.doc_id, d.title]));
     const rows = data.rows || [];
     const missing = data.missing || [];
@@ -403,6 +423,7 @@
       h("div", { class: "compare-head" },
         h("h2", {}, `“${data.indicator || indicator}”各地目标（${rows.length} 部规划）`),
         h("a", { class: "button", id: "csv-link", href: `/v1/compare?format=csv&${qs}`, download: `${indicator}.csv` }, "下载 CSV")),
+      rows.length > 0 && chart,
       rows.length ? compareTable(data, p.get("sort") || "value", p.get("dir") === "desc" ? "desc" : "asc")
         : h("p", { class: "notice" }, "没有规划量化这个指标。换个说法试试，如“近视率”“死亡率”。"),
       missing.length > 0 && h("section", { class: "missing", id: "missing" },

@@ -30,9 +30,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from ingest import limits
 from ingest.blocks import Block
 from ingest.formats.cells import BlockBuilder, join_cell
-from ingest.readers import ReadError, ReadResult, read_bytes, register_reader
+from ingest.readers import LimitExceeded, ReadError, ReadResult, read_bytes, register_reader
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -52,6 +53,16 @@ _CN_DIGITS = "零一二三四五六七八九"
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.I)
 _MAX_BASED_ON = 20  # bound on a chain of basedOn styles
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+# Bounds on automatic numbering, which a file sets: Word itself numbers a
+# list up to 32767, and a label ("（十二）", "3.2.1") is short.  A start of
+# 10**12 or a 10,000-character label text would otherwise build huge strings
+# for every paragraph.
+MAX_LIST_NUMBER = 32767
+MAX_LABEL_CHARS = 40
+_MAX_LEVEL = 8  # w:ilvl 0–8
+# A package part this big or bigger (inflated) must not be a zip bomb.
+_RATIO_FLOOR = 1_000_000
+_MAX_PARTS = 10_000
 
 
 def _chinese(n: int) -> str:
@@ -78,11 +89,28 @@ def _roman(n: int) -> str:
 
 
 def _letter(n: int) -> str:
-    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else ""
+    # a, b … z, aa, bb …: the letter repeated, at most MAX_LABEL_CHARS times
+    return chr(ord("a") + (n - 1) % 26) * min((n - 1) // 26 + 1, MAX_LABEL_CHARS) if n > 0 else ""
+
+
+def _number(value: str | None, default: int, low: int, high: int) -> int:
+    """An integer attribute of the file clamped to ``low``–``high``; a
+    malformed one gives ``default`` (itself within the bounds)."""
+    text = (value or "").strip()
+    if len(text) > 12:  # beyond any sensible value (and int() of 5,000 digits raises)
+        if text.lstrip("+-").isdigit():
+            return low if text.startswith("-") else high
+        return default
+    try:
+        return max(low, min(high, int(text)))
+    except ValueError:
+        return default
 
 
 def format_number(n: int, fmt: str) -> str:
-    """``n`` in Word's number format ``fmt`` (decimal, chineseCounting …)."""
+    """``n`` in Word's number format ``fmt`` (decimal, chineseCounting …);
+    ``n`` is clamped to 0–:data:`MAX_LIST_NUMBER`."""
+    n = max(0, min(n, MAX_LIST_NUMBER))
     if fmt in ("decimal", "decimalZero"):
         return f"{n:02d}" if fmt == "decimalZero" else str(n)
     if fmt == "decimalFullWidth" or fmt == "decimalFullWidth2":
@@ -133,14 +161,14 @@ class _Numbering:
                 ref = num.find(f"{W}abstractNumId")
                 levels = dict(abstract.get(ref.get(f"{W}val", "") if ref is not None else "", {}))
                 for override in num.iter(f"{W}lvlOverride"):
-                    ilvl = int(override.get(f"{W}ilvl", "0"))
+                    ilvl = _number(override.get(f"{W}ilvl"), 0, 0, _MAX_LEVEL)
                     lvl = override.find(f"{W}lvl")
                     if lvl is not None:
                         levels.update(self._levels(override))
                     start = override.find(f"{W}startOverride")
                     if start is not None and ilvl in levels:
                         fmt, text, _ = levels[ilvl]
-                        levels[ilvl] = (fmt, text, int(start.get(f"{W}val", "1")))
+                        levels[ilvl] = (fmt, text, _number(start.get(f"{W}val"), 1, 0, MAX_LIST_NUMBER))
                 self.levels[num.get(f"{W}numId", "")] = levels
         try:
             for style in document.styles.element.iter(f"{W}style"):
@@ -157,10 +185,10 @@ class _Numbering:
             fmt = lvl.find(f"{W}numFmt")
             text = lvl.find(f"{W}lvlText")
             start = lvl.find(f"{W}start")
-            out[int(lvl.get(f"{W}ilvl", "0"))] = (
+            out[_number(lvl.get(f"{W}ilvl"), 0, 0, _MAX_LEVEL)] = (
                 fmt.get(f"{W}val", "decimal") if fmt is not None else "decimal",
-                text.get(f"{W}val", "") if text is not None else "",
-                int(start.get(f"{W}val", "1")) if start is not None else 1,
+                (text.get(f"{W}val", "") if text is not None else "")[:MAX_LABEL_CHARS],
+                _number(start.get(f"{W}val"), 1, 0, MAX_LIST_NUMBER) if start is not None else 1,
             )
         return out
 
@@ -170,7 +198,7 @@ class _Numbering:
         ilvl = numpr.find(f"{W}ilvl")
         return (
             num_id.get(f"{W}val") if num_id is not None else None,
-            int(ilvl.get(f"{W}val", "0")) if ilvl is not None else 0,
+            _number(ilvl.get(f"{W}val"), 0, 0, _MAX_LEVEL) if ilvl is not None else 0,
         )
 
     def label(self, p: Any) -> str:
@@ -190,8 +218,8 @@ class _Numbering:
         if ilvl not in levels:
             return ""
         counters = self.counters.setdefault(num_id, [0] * 9)
-        ilvl = min(ilvl, 8)
-        counters[ilvl] = counters[ilvl] + 1 if counters[ilvl] else levels[ilvl][2]
+        ilvl = max(0, min(ilvl, _MAX_LEVEL))
+        counters[ilvl] = min(counters[ilvl] + 1, MAX_LIST_NUMBER) if counters[ilvl] else levels[ilvl][2]
         for deeper in range(ilvl + 1, 9):
             counters[deeper] = 0
         fmt, text, _ = levels[ilvl]
@@ -200,7 +228,7 @@ class _Numbering:
         for k in range(ilvl, -1, -1):
             level_fmt = levels.get(k, ("decimal", "", 1))[0]
             value = counters[k] or levels.get(k, ("decimal", "", 1))[2]
-            text = text.replace(f"%{k + 1}", format_number(value, level_fmt))
+            text = text.replace(f"%{k + 1}", format_number(value, level_fmt))[:MAX_LABEL_CHARS]
         return text
 
 
@@ -361,6 +389,40 @@ def docx_blocks(document: Any) -> list[Block]:
     return out.finish()
 
 
+def check_package(path: Path) -> None:
+    """Refuse a zip bomb before python-docx inflates anything: the parts'
+    inflated sizes (from the zip's directory, which bounds what zipfile will
+    inflate: a part that inflates to more fails its check) must add up to no
+    more than the ``max_unzipped_mb`` limit, and no part of 1 MB or more may
+    inflate more than ``max_zip_ratio`` times.  :class:`LimitExceeded` (or
+    :class:`ReadError` for a package that cannot be listed) otherwise."""
+    limit = limits.current()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ReadError(path, f"corrupt or unsupported Word .docx file ({type(exc).__name__}: {exc})") from exc
+    if len(parts) > _MAX_PARTS:
+        raise ReadError(path, f"corrupt or unsupported Word .docx file (a package of {len(parts):,} parts)")
+    total = sum(part.file_size for part in parts)
+    if total > limit.max_unzipped_bytes:
+        raise LimitExceeded(
+            path,
+            f"a zip bomb? the package inflates to {limits.over(total, limit.max_unzipped_bytes)}",
+            "max_unzipped_mb",
+        )
+    for part in parts:
+        if part.file_size >= _RATIO_FLOOR and part.file_size > limit.max_zip_ratio * max(part.compress_size, 1):
+            ratio = part.file_size / max(part.compress_size, 1)
+            raise LimitExceeded(
+                path,
+                f"a zip bomb? its part {part.filename[:100]!r} inflates {ratio:,.0f} times "
+                f"({limits.megabytes(part.compress_size)} to {limits.megabytes(part.file_size)}), "
+                f"over the limit of {limit.max_zip_ratio:g} times",
+                "max_zip_ratio",
+            )
+
+
 @register_reader(".docx")
 def read_docx(path: Path) -> ReadResult:
     """Read a Word ``.docx`` file (see the module docstring)."""
@@ -374,12 +436,13 @@ def read_docx(path: Path) -> ReadResult:
             else "not a zip package"
         )
         raise ReadError(path, f"corrupt or unsupported Word .docx file ({hint})")
+    check_package(path)
     try:
         import docx  # python-docx
 
         document = docx.Document(str(path))
         blocks = docx_blocks(document)
-    except ReadError:
+    except (ReadError, MemoryError):  # a limit, not a corrupt file
         raise
     except Exception as exc:  # zip/XML/package errors of every kind
         raise ReadError(

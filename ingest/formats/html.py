@@ -53,6 +53,13 @@ _BLOCK = {
 }  # fmt: skip
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _LAYOUT_CELL_LINES = 4
+# Elements nested deeper than this are read as the plain text of the subtree
+# (the walk recurses once per level; libxml2 stops parsing at 256 anyway).
+_MAX_DEPTH = 200
+# A table's grid may take this much work (cells, including the empty ones a
+# rowspan leaves, plus the rowspans carried from row to row); a rowspan or
+# colspan bomb over it is read as flow text instead, in linear time.
+_MAX_TABLE_WORK = 200_000
 
 
 def sniff_encoding(data: bytes) -> str | None:
@@ -87,10 +94,11 @@ def _hidden(el: Any) -> bool:
 
 
 class _Walker:
-    def __init__(self) -> None:
+    def __init__(self, depth: int = 0) -> None:
         self.out = BlockBuilder()
         self.buf: list[str] = []
         self.level: int | None = None  # inside <hN>: N
+        self.depth = depth  # elements entered above this one
 
     def flush(self) -> None:
         text = collapse("".join(self.buf))
@@ -101,6 +109,19 @@ class _Walker:
     def walk(self, el: Any) -> None:
         if not isinstance(el.tag, str):  # comment, processing instruction
             return
+        if self.depth >= _MAX_DEPTH:
+            self.flush()
+            text = collapse(el.text_content())
+            if text:
+                self.out.paragraph(text, self.level)
+            return
+        self.depth += 1
+        try:
+            self._walk(el)
+        finally:
+            self.depth -= 1
+
+    def _walk(self, el: Any) -> None:
         tag = el.tag.lower()
         if tag in _SKIP or _hidden(el):
             return
@@ -144,6 +165,7 @@ class _Walker:
             return
         grid: list[list[list[str]]] = []
         pending: dict[int, int] = {}  # column -> rows still covered by a rowspan
+        work = 0
         for tr in rows:
             cells: list[list[str]] = []
             column = 0
@@ -154,7 +176,7 @@ class _Walker:
                     cells.append([])
                     pending[column] -= 1
                     column += 1
-                walker = _Walker()
+                walker = _Walker(self.depth)
                 walker.walk_children(td)
                 cells.append(walker.out.texts())
                 span = _int(td.get("rowspan"), 1)
@@ -162,11 +184,15 @@ class _Walker:
                 if span > 1:
                     pending[column] = span - 1
                 column += width
-            while any(v > 0 for c, v in pending.items() if c >= column):
-                if pending.get(column, 0) > 0:
-                    cells.append([])
-                    pending[column] -= 1
-                column += 1
+            # the covered cells right of the row's last cell, in column order
+            for covered in sorted(c for c, v in pending.items() if c >= column and v > 0):
+                cells.append([])
+                pending[covered] -= 1
+            pending = {c: v for c, v in pending.items() if v > 0}
+            work += len(cells) + len(pending)
+            if work > _MAX_TABLE_WORK:
+                self.flow(table)
+                return
             grid.append(cells)
         if any(len(cell) >= _LAYOUT_CELL_LINES for row in grid for cell in row):
             self.flow(table)
@@ -218,6 +244,14 @@ def html_blocks(text: str) -> list[Block]:
         return []
     parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
     root = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
+    deep = next((e.message for e in parser.error_log if "Excessive depth" in e.message), None)
+    if deep is not None:
+        # libxml2 stops parsing there: the rest of the page would be silently missing
+        depth = re.search(r"\d+", deep)
+        raise ValueError(
+            f"the page nests its elements more than {depth.group(0) if depth else 'the parser allows'} deep; "
+            "the text past that point cannot be read"
+        )
     walker = _Walker()
     walker.walk(root)
     walker.flush()
@@ -238,6 +272,10 @@ def read_html(path: Path) -> ReadResult:
         raise ReadError(path, "looks like a binary file, not HTML")
     try:
         blocks = html_blocks(text)
+    except ValueError as exc:  # nested too deep
+        raise ReadError(path, str(exc)) from exc
+    except MemoryError:  # a limit, not a corrupt page
+        raise
     except Exception as exc:  # lxml parser errors
         raise ReadError(path, f"cannot parse the HTML ({type(exc).__name__}: {exc})") from exc
     warnings = [] if blocks else [f"{path.name}: the page has no text"]

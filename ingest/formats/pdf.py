@@ -19,6 +19,10 @@ number counts the lines in reading order, and one number between two pages
 is left unused (the blank line that separated the pages in the flattened
 text).  Page-number lines are paragraphs too (:mod:`ingest.clean` flags them).
 
+A PDF of more pages than the ``max_pdf_pages`` limit is refused before any
+page is read (:class:`ingest.readers.LimitExceeded`); each page's parsed
+objects are released once its lines are read.
+
 A page without a text layer (a scanned image, or a blank page) is reported in the warnings;
 when no page has text the file raises :class:`ReadError` (it needs OCR).
 Spaces are the PDF's own space characters, or gaps of a full character or
@@ -28,13 +32,15 @@ Glyphs the PDF gives no Unicode for (``(cid:123)``) are dropped and reported.
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import Any
 
+from ingest import limits
 from ingest.blocks import Block
 from ingest.formats.cells import BlockBuilder
-from ingest.readers import ReadError, ReadResult, read_bytes, register_reader
+from ingest.readers import LimitExceeded, ReadError, ReadResult, read_bytes, register_reader
 from ingest.text import MARKERS, article_start, marker_of, squash
 
 _CID = re.compile(r"\(cid:\d+\)")
@@ -171,18 +177,25 @@ def read_pdf(path: Path) -> ReadResult:
     try:
         import pdfplumber
         from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+        from pdfminer.pdfpage import PDFPage
     except ImportError as exc:  # pragma: no cover - a dependency of the project
         raise ReadError(path, f"PDF support is not installed ({exc})") from exc
     warnings: list[str] = []
     pages: list[tuple[list[str], bool, bool]] = []
     missing: list[int] = []
+    max_pages = limits.current().max_pdf_pages
     try:
         with pdfplumber.open(path) as pdf:
-            count = len(pdf.pages)
+            # count the pages (to one past the limit) before reading any of them
+            count = sum(1 for _ in itertools.islice(PDFPage.create_pages(pdf.doc), max_pages + 1))
+            if count > max_pages:
+                raise LimitExceeded(path, f"the PDF has more than {max_pages:,} pages", "max_pdf_pages")
             for number, page in enumerate(pdf.pages, start=1):
-                lines, starts_flush, ends_full = page_lines(
-                    page.extract_text_lines(strip=True, return_chars=False, **_TEXT_OPTIONS)
-                )
+                try:
+                    text_lines = page.extract_text_lines(strip=True, return_chars=False, **_TEXT_OPTIONS)
+                finally:
+                    page.close()  # a page's parsed objects are not kept once read
+                lines, starts_flush, ends_full = page_lines(text_lines)
                 cids = sum(len(_CID.findall(t)) for t in lines)
                 if cids:
                     lines = [_CID.sub("", t) for t in lines]
@@ -194,10 +207,12 @@ def read_pdf(path: Path) -> ReadResult:
                 if not lines:
                     missing.append(number)
                 pages.append((lines, starts_flush, ends_full))
-    except ReadError:
+    except (ReadError, MemoryError):  # a limit, not a corrupt file
         raise
     except Exception as exc:  # pdfminer raises many kinds on a corrupt file
         cause = _root_cause(exc)
+        if isinstance(cause, MemoryError):  # over the memory limit (pdfplumber wraps it)
+            raise cause from None
         detail = str(cause) or type(cause).__name__
         if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)) or re.search(
             "password|encrypt", detail, re.I

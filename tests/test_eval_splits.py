@@ -1,0 +1,54 @@
+"""Quality floors on the held-out evaluation set (tests/data/eval), on the
+index of the plans and the laws together (the ``mixed_service`` fixture).
+
+``tune.jsonl`` is what the vocabulary, the reranker weights and the found /
+not-found calibration were tuned on; ``test.jsonl`` was never looked at
+question by question, only scored. Floors sit a little under what the system
+measures (README "Quality"; tests/data/eval/README.md), so a regression fails
+CI while harmless floating-point changes do not. Where the test split falls
+short of issue 14's targets (recall@10 0.97, MRR@10 0.92, found 0.95, refused
+0.95, exact 0.95) the floor is what is reached, not the target.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from search.evaluate import run_eval
+
+from .conftest import REPO
+
+pytestmark = [pytest.mark.integration, pytest.mark.eval]
+
+EVAL = REPO / "tests" / "data" / "eval"
+
+# split: (recall@10, MRR@10, target exact, answerable found, unanswerable refused)
+# measured (README "Quality"): tune 0.951 / 0.910 / 1.000 / 0.979 / 0.929,
+# test 0.859 / 0.786 / 0.786 / 0.950 / 0.852; one question less than that is
+# 0.04 of the unanswerable and the target questions, 0.007 of the answerable
+FLOORS = {
+    "tune": (0.93, 0.89, 0.96, 0.96, 0.89),
+    "test": (0.84, 0.76, 0.74, 0.93, 0.81),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(FLOORS))
+def split_result(request, mixed_service):
+    return request.param, run_eval(mixed_service, EVAL / f"{request.param}.jsonl", top_k=10)
+
+
+def test_retrieval_floors(split_result):
+    split, result = split_result
+    recall, mrr, *_ = FLOORS[split]
+    overall = result["overall"]
+    assert overall["recall@10"] >= recall, (split, overall)
+    assert overall["mrr@10"] >= mrr, (split, overall)
+
+
+def test_answer_floors(split_result):
+    split, result = split_result
+    _, _, exact, found, refused = FLOORS[split]
+    answers = {k: v for k, v in result["answers"].items() if k != "detail"}
+    assert answers["target_exact"] >= exact, (split, answers)
+    assert answers["answerable_found"] >= found, (split, answers)
+    assert answers["unanswerable_not_found"] >= refused, (split, answers)
