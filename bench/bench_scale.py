@@ -188,11 +188,24 @@ def measure_service(index_dir: Path, queries: list[str]) -> dict[str, Any]:
                 empty += 1
                 ids = [NO_RESULTS]
             hits.append(ids)
+    gc.collect()
+    after_queries = tree_rss_mb()
     store = getattr(service.reader, "vectors", None)
+    # the vectors' own share of memory: a FAISS index read into memory holds
+    # its file (flat, IVF); a mapped one only the pages it touched
+    vectors_mb = 0.0
+    if getattr(store, "backend", "") == "faiss" and not getattr(store, "mmapped", False):
+        from index.vectors import VECTORS_FILE
+
+        vectors_mb = (service.reader.path / VECTORS_FILE).stat().st_size / 2**20
     return {
         "open_s": open_s,
         "rss_delta_mb": after - before,
         "rss_after_mb": after,
+        "rss_delta_after_queries_mb": after_queries - before,
+        "vectors_in_memory_mb": vectors_mb,
+        "rss_beyond_vectors_mb": after_queries - before - vectors_mb,
+        "vector_params": dict(getattr(store, "params", {}) or {}),
         "search_p50_ms": pct(latencies, 0.5),
         "search_p95_ms": pct(latencies, 0.95),
         "query_embed_p50_ms": pct(embed_ms, 0.5),
@@ -551,7 +564,7 @@ def variant_index(src: Path, dst: Path, vectors: np.ndarray, chunk_rows: np.ndar
     from dataclasses import replace
 
     from index.lexical import clause_fields
-    from index.manifest import Manifest
+    from index.manifest import Manifest, checksum_files
     from index.store import STORE_FILE, ClauseStore
     from index.stores.factory import build_store, release_store
 
@@ -572,7 +585,8 @@ def variant_index(src: Path, dst: Path, vectors: np.ndarray, chunk_rows: np.ndar
         clause_texts=texts, faiss_index=index_type, version_id=f"bench_{dst.name}",
     )
     seconds = time.perf_counter() - began
-    replace(manifest, store=config).save(dst)
+    # the manifest vouches for the files of this variant (readers verify them)
+    replace(manifest, store=config, files=checksum_files(dst)).save(dst)
     release_store(config, dst)
     return seconds
 
@@ -791,17 +805,23 @@ def print_tables(results: dict[str, Any]) -> None:
     print()
     print("The search service per store (POST /v1/search through the app; recall@10: overlap of the top 10 with FAISS flat's):")
     print()
-    print("| factor | store | vector build s | ingest clauses/s (ex-embed) | disk MB | memory MB | open s | /v1/search p50 / p95 ms | recall@10 vs exact |")
-    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
+    print("| factor | store | vector build s | ingest clauses/s (ex-embed) | disk MB | memory MB (beyond the vectors) | open s | /v1/search p50 / p95 ms | query embedding p50 ms | recall@10 vs exact |")
+    print("| ---: | --- | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: |")
     for r in rows:
         for name, s in service_rows(r):
             if "search_p50_ms" not in s:
-                print(f"| {r['factor']}× | {name} | {s.get('skipped', s.get('error', '–'))} | | | | | | |")
+                print(f"| {r['factor']}× | {name} | {s.get('skipped', s.get('error', '–'))} | | | | | | | |")
                 continue
+            params = s.get("vector_params") or {}
+            label = f"{name} ({params['nprobe']} of {params['nlist']} lists)" if "nprobe" in params else name
+            memory = fmt(s.get("rss_delta_after_queries_mb", s.get("rss_delta_mb")), ".0f")
+            if "rss_beyond_vectors_mb" in s:
+                memory += f" ({s['rss_beyond_vectors_mb']:.0f})"
             print(
-                f"| {r['factor']}× | {name} | {fmt(s.get('vector_build_s'))} | {fmt(s.get('ingest_clauses_per_s_ex_embed'), '.0f')} | "
-                f"{fmt(s.get('disk_mb'), '.0f')} | {fmt(s.get('rss_delta_mb'), '.0f')} | {fmt(s.get('open_s'))} | "
-                f"{fmt(s['search_p50_ms'])} / {fmt(s['search_p95_ms'])} | {fmt(s.get('search_recall_at_10'), '.3f')} |"
+                f"| {r['factor']}× | {label} | {fmt(s.get('vector_build_s'))} | {fmt(s.get('ingest_clauses_per_s_ex_embed'), '.0f')} | "
+                f"{fmt(s.get('disk_mb'), '.0f')} | {memory} | {fmt(s.get('open_s'))} | "
+                f"{fmt(s['search_p50_ms'])} / {fmt(s['search_p95_ms'])} | {fmt(s.get('query_embed_p50_ms'))} | "
+                f"{fmt(s.get('search_recall_at_10'), '.3f')} |"
             )
     print()
     print("Vector search alone, top-10 clauses (recall@10 against exact flat search):")
@@ -899,10 +919,14 @@ def plot(results: dict[str, Any], out_dir: Path) -> list[Path]:
     for key, color in (("store", "C0"), ("vectors", "C1"), ("lexical", "C2"), ("total", "black")):
         ax.plot(xs, [r["disk_mb"][key] for r in full], "o-", color=color, label=f"disk: {key} (FAISS flat)")
     for name, color in store_colors.items():
-        pts = service_points("rss_delta_mb", name)
+        key = "rss_delta_after_queries_mb" if service_points("rss_delta_after_queries_mb", name) else "rss_delta_mb"
+        pts = service_points(key, name)
         if pts:
             ax.plot(*zip(*pts, strict=True), "D--", color=color if name != "faiss-flat" else "C3",
-                    label=f"memory of the opened service: {name}")
+                    label=f"memory of the service after the queries: {name}")
+        pts = service_points("rss_beyond_vectors_mb", name) if name == "faiss-ivf" else []
+        if pts:
+            ax.plot(*zip(*pts, strict=True), "D:", color="C7", label=f"of which beyond the vectors: {name}")
         pts = service_points("disk_mb", name) if name != "faiss-flat" else []
         if pts:
             ax.plot(*zip(*pts, strict=True), "v:", color=color, label=f"disk: total, {name}")

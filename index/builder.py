@@ -36,10 +36,10 @@ from .layout import (
     prune_versions,
     switch_current,
 )
-from .lexical import FIELDS, TOKENIZER_VERSION, LexicalIndex, clause_fields
+from .lexical import FIELDS, LEXICAL_FORMAT, TOKENIZER_VERSION, LexicalIndex, clause_fields
 from .manifest import Manifest, ManifestDocument, checksum_files
 from .parallel import map_in_processes
-from .store import STORE_FILE, ClauseStore
+from .store import STORE_FILE, STORE_FORMAT, ClauseStore
 from .stores import StoreSpec, build_store, release_store
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,12 @@ EMBED_BATCH = 64  # texts per embedder call; also the progress-bar granularity
 # (a Ray pool splits one call over its actors); read only when text is missing
 # from the cache.
 PASSAGE_ROLE = "passage"
+
+
+def index_layout() -> dict[str, int]:
+    """The file formats a build writes (recorded in the manifest): a version
+    of an older layout opens, and the next ingest rebuilds it."""
+    return {"store": STORE_FORMAT, "lexical": LEXICAL_FORMAT}
 
 
 @dataclass
@@ -384,6 +390,7 @@ def build_index(
                 lexical={"fields": list(FIELDS), "tokenizer_version": TOKENIZER_VERSION},
                 store=store_config,
                 files=files,
+                layout=index_layout(),
             )
             manifest.save(building)  # last: marks the build complete (flushed)
             release_store(store_config, building)  # Milvus Lite: close before the rename

@@ -134,10 +134,29 @@ def top_k(scores: np.ndarray, k: int, rows: np.ndarray | None = None) -> list[tu
     return [(int(candidates[i]), float(candidate_scores[i])) for i in order]
 
 
+# 1: one <field>.npz per field, read into memory. 2: <field>.<array>.npy,
+# memory-mapped, with each term's largest weight (for top-k pruning). Format 1
+# still opens (read into memory, the largest weights computed on load).
+LEXICAL_FORMAT = 2
+_ARRAYS = ("indptr", "rows", "weights", "max_weight")
+# top_k: essential postings above this share of the rows are summed into one
+# array per row instead of sorted (both give the same scores)
+DENSE_ACCUMULATE_SHARE = 0.25
+REFINE_FIRST_POSTINGS = 16_384  # top_k: postings summed before the threshold is first refined
+
+
+def _slack(threshold: float) -> float:
+    """Room for float64 rounding when a sum of bounds is compared with a
+    threshold (sums taken in another order may differ in the last bits)."""
+    return 1e-9 * abs(threshold) + 1e-12
+
+
 @dataclass
 class FieldBM25:
     """BM25 (Lucene variant) for one field, as posting lists of precomputed
-    per-(term, row) weights: scoring a query is a few vectorised adds.
+    per-(term, row) weights, rows ascending within a term: scoring a query is
+    a few vectorised adds. ``max_weight`` holds each term's largest weight,
+    the bound that lets ``LexicalIndex.top_k`` skip most postings.
 
     bm25s was tried first; it fails on fields where every row is empty (most
     clauses have no indicator), so this small implementation is used instead.
@@ -148,6 +167,11 @@ class FieldBM25:
     rows: np.ndarray  # int32, row of each posting
     weights: np.ndarray  # float32, BM25 weight of each posting
     n_rows: int
+    max_weight: np.ndarray | None = None  # float32 per term; computed when not given
+
+    def __post_init__(self) -> None:
+        if self.max_weight is None:
+            self.max_weight = _max_per_term(self.indptr, self.weights)
 
     @classmethod
     def build(
@@ -190,6 +214,15 @@ class FieldBM25:
             n_rows=n_rows,
         )
 
+    def postings(self, token: str) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """(rows ascending, weights, largest weight) of ``token``; None when unknown."""
+        i = self.vocab.get(token)
+        if i is None:
+            return None
+        start, end = int(self.indptr[i]), int(self.indptr[i + 1])
+        assert self.max_weight is not None
+        return self.rows[start:end], self.weights[start:end], float(self.max_weight[i])
+
     def scores(self, tokens: Iterable[str]) -> np.ndarray:
         """BM25 score of every row (float32, length n_rows); unknown tokens add nothing."""
         out = np.zeros(self.n_rows, dtype=np.float32)
@@ -201,40 +234,130 @@ class FieldBM25:
             out[self.rows[start:end]] += self.weights[start:end]  # rows unique per term
         return out
 
+    def scores_rows(self, tokens: Iterable[str], rows: np.ndarray) -> np.ndarray:
+        """BM25 score of ``rows`` (ascending, unique): the same float32 values
+        as ``scores(tokens)[rows]`` (the same additions in the same order),
+        without an array over every row."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.zeros(rows.shape[0], dtype=np.float32)
+        if rows.size == 0:
+            return out
+        for token in tokens:
+            found = self.postings(token)
+            if found is None:
+                continue
+            posting_rows, weights, _ = found
+            if posting_rows.size == 0:
+                continue
+            if posting_rows.size < rows.size:
+                at = np.minimum(np.searchsorted(rows, posting_rows), rows.size - 1)
+                hit = rows[at] == posting_rows
+                out[at[hit]] += weights[hit]
+            else:
+                at = np.minimum(np.searchsorted(posting_rows, rows), posting_rows.size - 1)
+                hit = posting_rows[at] == rows
+                out[hit] += weights[at[hit]]
+        return out
+
     def save(self, path: Path) -> None:
-        """Write ``<path>.npz`` (postings) and ``<path>.vocab.json``."""
-        np.savez(
-            path.with_suffix(".npz"),
-            indptr=self.indptr,
-            rows=self.rows,
-            weights=self.weights,
-            n_rows=np.array([self.n_rows]),
-        )
+        """Write ``<path>.<array>.npy`` per array and ``<path>.vocab.json``."""
+        assert self.max_weight is not None  # set in __post_init__
+        arrays = {"indptr": self.indptr, "rows": self.rows, "weights": self.weights, "max_weight": self.max_weight}
+        for name, array in arrays.items():
+            np.save(path.with_name(f"{path.name}.{name}.npy"), array, allow_pickle=False)
         terms = sorted(self.vocab, key=self.vocab.__getitem__)
         path.with_suffix(".vocab.json").write_text(
             json.dumps(terms, ensure_ascii=False), encoding="utf-8"
         )
 
     @classmethod
-    def load(cls, path: Path) -> FieldBM25:
-        npz_path, vocab_path = path.with_suffix(".npz"), path.with_suffix(".vocab.json")
-        if not npz_path.exists() or not vocab_path.exists():
+    def load(cls, path: Path, n_rows: int | None = None) -> FieldBM25:
+        """Read what ``save`` wrote, memory-mapped (``n_rows`` from the
+        index's meta); a field of format 1 (``<path>.npz``) is read into memory."""
+        vocab_path = path.with_suffix(".vocab.json")
+        array_paths = {name: path.with_name(f"{path.name}.{name}.npy") for name in _ARRAYS}
+        npz_path = path.with_suffix(".npz")
+        if all(p.exists() for p in array_paths.values()) and vocab_path.exists() and n_rows is not None:
+            # plain ndarray views of the mappings: slicing a np.memmap costs a
+            # Python-level __array_finalize__ per slice, and a query takes dozens
+            arrays = {name: np.asarray(np.load(p, mmap_mode="r", allow_pickle=False)) for name, p in array_paths.items()}
+            indptr, rows, weights, max_weight = (arrays[name] for name in _ARRAYS)
+            terms = json.loads(vocab_path.read_text(encoding="utf-8"))
+            if len(max_weight) != len(terms):
+                raise IndexCorruptError(f"lexical field {path} is inconsistent")
+        elif npz_path.exists() and vocab_path.exists():
+            with np.load(npz_path, allow_pickle=False) as data:
+                indptr, rows, weights = data["indptr"], data["rows"], data["weights"]
+                n_rows = int(data["n_rows"][0])
+            terms = json.loads(vocab_path.read_text(encoding="utf-8"))
+            max_weight = None
+            if rows.size and int(rows.max()) >= n_rows:
+                raise IndexCorruptError(f"lexical field {npz_path} refers to rows beyond {n_rows}")
+        else:
             raise IndexNotFoundError(
-                f"lexical field file missing: {npz_path}; rebuild with `policy-search ingest`"
+                f"lexical field file missing: {array_paths['rows']}; rebuild with `policy-search ingest`"
             )
-        with np.load(npz_path, allow_pickle=False) as data:
-            indptr, rows, weights = data["indptr"], data["rows"], data["weights"]
-            n_rows = int(data["n_rows"][0])
-        terms = json.loads(vocab_path.read_text(encoding="utf-8"))
         if (
             len(indptr) != len(terms) + 1
             or len(rows) != len(weights)
             or (len(indptr) and int(indptr[-1]) != len(rows))
         ):
-            raise IndexCorruptError(f"lexical field {npz_path} is inconsistent")
-        if rows.size and int(rows.max()) >= n_rows:
-            raise IndexCorruptError(f"lexical field {npz_path} refers to rows beyond {n_rows}")
-        return cls({t: i for i, t in enumerate(terms)}, indptr, rows, weights, n_rows)
+            raise IndexCorruptError(f"lexical field {path} is inconsistent")
+        return cls({t: i for i, t in enumerate(terms)}, indptr, rows, weights, n_rows, max_weight)
+
+
+def _max_per_term(indptr: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The largest weight of each term's postings (0 for a term without any)."""
+    n_terms = len(indptr) - 1
+    out = np.zeros(max(n_terms, 0), dtype=np.float32)
+    if n_terms <= 0 or weights.size == 0:
+        return out
+    starts = np.asarray(indptr[:-1], dtype=np.int64)
+    nonempty = starts < np.asarray(indptr[1:], dtype=np.int64)
+    out[nonempty] = np.maximum.reduceat(weights, starts[nonempty])
+    return out
+
+
+@dataclass
+class _Term:
+    """One (field, token) of a query: its postings and what each weight counts for."""
+
+    rows: np.ndarray
+    weights: np.ndarray
+    coef: float  # field weight × times the token occurs in the query
+    bound: float  # coef × the largest weight: the most it adds to any row
+
+    def contribution(self, rows: np.ndarray) -> np.ndarray:
+        """coef × weight for each of ``rows`` (ascending), 0 where the term is absent."""
+        out = np.zeros(rows.shape[0], dtype=np.float64)
+        if self.rows.size == 0 or rows.size == 0:
+            return out
+        at = np.minimum(np.searchsorted(self.rows, rows), self.rows.size - 1)
+        hit = self.rows[at] == rows
+        out[hit] = self.coef * self.weights[at[hit]].astype(np.float64)
+        return out
+
+
+def _allowed_mask(rows: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+    """Which of ``rows`` are in the ascending ``allowed`` (all when None)."""
+    if allowed is None:
+        return np.ones(rows.shape[0], dtype=bool)
+    if allowed.size == 0:
+        return np.zeros(rows.shape[0], dtype=bool)
+    at = np.minimum(np.searchsorted(allowed, rows), allowed.size - 1)
+    return allowed[at] == rows
+
+
+def _best(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best (row, score) with score > 0, ordered by (-score, row)."""
+    positive = scores > 0
+    rows, scores = rows[positive], scores[positive]
+    if rows.size > k:
+        kth = np.partition(scores, rows.size - k)[rows.size - k]
+        keep = scores >= kth  # every row tied with the k-th stays: ties go to the lower row
+        rows, scores = rows[keep], scores[keep]
+    order = np.lexsort((rows, -scores))[:k]
+    return rows[order], scores[order]
 
 
 class LexicalIndex:
@@ -282,15 +405,20 @@ class LexicalIndex:
         """BM25 scores of every row for one field (float32, length n_rows)."""
         return self._fields[field_name].scores(tokens)
 
+    @staticmethod
+    def _weights(field_weights: Mapping[str, float] | None) -> Mapping[str, float]:
+        weights = DEFAULT_FIELD_WEIGHTS if field_weights is None else field_weights
+        unknown = set(weights) - set(FIELDS)
+        if unknown:
+            raise ValueError(f"unknown lexical fields {sorted(unknown)}; known: {list(FIELDS)}")
+        return weights
+
     def scores(
         self, tokens: Sequence[str], field_weights: Mapping[str, float] | None = None
     ) -> np.ndarray:
         """Weighted sum of per-field BM25 scores for every clause row
         (float32, length n_rows). Fields left out of ``field_weights`` count 0."""
-        weights = DEFAULT_FIELD_WEIGHTS if field_weights is None else field_weights
-        unknown = set(weights) - set(FIELDS)
-        if unknown:
-            raise ValueError(f"unknown lexical fields {sorted(unknown)}; known: {list(FIELDS)}")
+        weights = self._weights(field_weights)
         total = np.zeros(self.n_rows, dtype=np.float32)
         tokens = list(tokens)
         if not tokens:
@@ -299,6 +427,121 @@ class LexicalIndex:
             if weight:
                 total += np.float32(weight) * self.field_scores(tokens, field_name)
         return total
+
+    def scores_rows(
+        self, tokens: Sequence[str], rows: np.ndarray, field_weights: Mapping[str, float] | None = None
+    ) -> np.ndarray:
+        """``scores(tokens, field_weights)[rows]`` for ascending unique
+        ``rows`` — the same float32 values — touching only their postings."""
+        weights = self._weights(field_weights)
+        rows = np.asarray(rows, dtype=np.int64)
+        total = np.zeros(rows.shape[0], dtype=np.float32)
+        tokens = list(tokens)
+        if not tokens:
+            return total
+        for field_name, weight in weights.items():
+            if weight:
+                total += np.float32(weight) * self._fields[field_name].scores_rows(tokens, rows)
+        return total
+
+    def _terms(self, tokens: Sequence[str], weights: Mapping[str, float]) -> list[_Term]:
+        counts: dict[str, int] = {}
+        for token in tokens:
+            counts[token] = counts.get(token, 0) + 1
+        terms = []
+        for field_name, weight in weights.items():
+            if not weight:
+                continue
+            for token, count in counts.items():
+                found = self._fields[field_name].postings(token)
+                if found is not None and found[0].size:
+                    coef = float(np.float32(weight)) * count
+                    terms.append(_Term(found[0], found[1], coef, coef * found[2]))
+        return terms
+
+    def top_k(
+        self,
+        tokens: Sequence[str],
+        k: int,
+        field_weights: Mapping[str, float] | None = None,
+        allowed_rows: np.ndarray | None = None,
+    ) -> list[tuple[int, float]]:
+        """The ``k`` best rows by ``scores`` (restricted to the ascending
+        ``allowed_rows``; None: all) as (row, score), score > 0, ordered by
+        (-score, row) — without scoring every row (MaxScore).
+
+        Scores are summed in float64, so a score may differ from ``scores``'s
+        float32 in the last bits. Each (field, token) term has a bound, the
+        most it adds to any row. Terms are summed highest bound first, and a
+        threshold — a lower bound of the k-th best score — is raised from the
+        partial sums (each a lower bound of its row's score) as postings
+        accumulate, until
+        the bounds of the terms left add up to less than the threshold: a row
+        none of the summed terms holds cannot reach the k best, so only the
+        rows seen so far are candidates, and the terms left are looked up for
+        them alone, dropping a candidate as soon as its partial score plus the
+        bounds still to come falls below the threshold."""
+        weights = self._weights(field_weights)
+        if k <= 0 or not tokens:
+            return []
+        terms = self._terms(tokens, weights)
+        if not terms:
+            return []
+        if any(t.coef <= 0 for t in terms):  # bounds need positive weights: score every row
+            scores = self.scores(tokens, weights)
+            rows = np.arange(self.n_rows, dtype=np.int64) if allowed_rows is None else np.asarray(allowed_rows, dtype=np.int64)
+            best_rows, best_scores = _best(rows, scores[rows].astype(np.float64), k)
+            return [(int(r), float(s)) for r, s in zip(best_rows, best_scores, strict=True)]
+        allowed = None if allowed_rows is None else np.asarray(allowed_rows, dtype=np.int64)
+        terms.sort(key=lambda t: -t.bound)
+        # remaining[j]: the most the terms from j on can add to any row
+        remaining = np.concatenate([np.cumsum([t.bound for t in terms][::-1])[::-1], [0.0]])
+        threshold = 0.0  # a lower bound of the k-th best score, raised below
+        # 1. accumulate terms, highest bound first, while a row none of them
+        # holds could still reach the threshold; refine the threshold from the
+        # partial scores (each a lower bound of its row's score) as postings grow
+        dense = sum(t.rows.size for t in terms) > DENSE_ACCUMULATE_SHARE * self.n_rows
+        acc = np.zeros(self.n_rows, dtype=np.float64) if dense else None
+        seen = np.zeros(self.n_rows, dtype=bool) if dense else None
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        processed, checkpoint = 0, max(4 * k, REFINE_FIRST_POSTINGS)
+        j = 0
+
+        def partials() -> tuple[np.ndarray, np.ndarray]:
+            if acc is not None and seen is not None:
+                rows = np.flatnonzero(seen)
+                return rows, acc[rows]
+            rows_all = np.concatenate([r for r, _ in parts]).astype(np.int64)
+            rows, inverse = np.unique(rows_all, return_inverse=True)
+            return rows, np.bincount(inverse, weights=np.concatenate([c for _, c in parts]), minlength=rows.size)
+
+        while j < len(terms) and remaining[j] >= threshold - _slack(threshold):
+            term = terms[j]
+            contribution = term.coef * term.weights.astype(np.float64)
+            if acc is not None and seen is not None:
+                acc[term.rows] += contribution
+                seen[term.rows] = True
+            else:
+                parts.append((term.rows, contribution))
+            processed += term.rows.size
+            j += 1
+            if processed >= checkpoint and j < len(terms):
+                checkpoint *= 2
+                rows, scores = partials()
+                scores = scores[_allowed_mask(rows, allowed)]
+                if scores.size >= k:
+                    threshold = max(threshold, float(np.partition(scores, scores.size - k)[scores.size - k]))
+        candidates, partial = partials() if (acc is not None or parts) else (np.empty(0, dtype=np.int64), np.empty(0))
+        # 2. the rest of the terms only for candidates that can still reach it
+        keep = _allowed_mask(candidates, allowed) & (partial + remaining[j] >= threshold - _slack(threshold))
+        candidates, partial = candidates[keep], partial[keep]
+        for i in range(j, len(terms)):
+            partial += terms[i].contribution(candidates)
+            keep = partial + remaining[i + 1] >= threshold - _slack(threshold)
+            if not keep.all():
+                candidates, partial = candidates[keep], partial[keep]
+        best_rows, best_scores = _best(candidates, partial, k)
+        return [(int(r), float(s)) for r, s in zip(best_rows, best_scores, strict=True)]
 
     def search(
         self,
@@ -312,7 +555,7 @@ class LexicalIndex:
         return top_k(self.scores(tokens, field_weights), k, allowed_rows)
 
     def save(self, directory: Path) -> None:
-        """Write ``<field>.npz`` + ``<field>.vocab.json`` per field and ``meta.json``."""
+        """Write ``<field>.<array>.npy`` + ``<field>.vocab.json`` per field and ``meta.json``."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         for field_name, field_index in self._fields.items():
@@ -320,6 +563,7 @@ class LexicalIndex:
         meta = {
             "fields": list(FIELDS),
             "n_rows": self.n_rows,
+            "format": LEXICAL_FORMAT,
             "bm25": {"variant": "lucene", "k1": BM25_K1, "b": BM25_B},
             "tokenizer_version": TOKENIZER_VERSION,
             "userdict_terms": _userdict_size(),
@@ -342,7 +586,7 @@ class LexicalIndex:
                 f"lexical index has {n_rows} rows but the clause store has {expected_rows}; "
                 "rebuild with `policy-search ingest`"
             )
-        return cls({f: FieldBM25.load(directory / f) for f in FIELDS}, n_rows)
+        return cls({f: FieldBM25.load(directory / f, n_rows) for f in FIELDS}, n_rows)
 
 
 def _userdict_size() -> int:

@@ -124,6 +124,10 @@ class Manifest:
     # relative path -> {"size", "sha256"} of every file of the version (see
     # checksum_files); empty in manifests written before checksums
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # the on-disk layout of the clause store and the BM25 files
+    # (index.builder.index_layout); empty in manifests written before it: such
+    # a version still opens, and the next ingest rebuilds it in the new layout
+    layout: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -176,6 +180,7 @@ class Manifest:
             created_at=data.get("created_at", ""),
             format_version=int(data.get("format_version", 0)),
             files={str(k): dict(v) for k, v in (data.get("files") or {}).items()},
+            layout={str(k): int(v) for k, v in (data.get("layout") or {}).items()},
         )
 
     def save(self, directory: Path) -> None:

@@ -19,7 +19,7 @@ from .errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, c
 from .layout import current_target, resolve_index_dir
 from .lexical import LexicalIndex
 from .manifest import MANIFEST_FILE, Manifest
-from .store import STORE_FILE, ClauseStore
+from .store import STORE_FILE, ClauseRows, LazyClauseStore, RowOfClause, RowsOfDocument
 from .stores import VectorStore, load_store
 
 LEXICAL_DIR = "lexical"
@@ -48,17 +48,19 @@ def _component(root: Path, what: str, load: Callable[[], _T]) -> _T:
 
 
 class IndexReader:
-    """Everything search needs from one index, loaded into memory; thread-safe.
+    """Everything search needs from one index; thread-safe.
 
     Row numbers (positions in ``clauses``) are shared by ``vectors`` and
-    ``lexical``.
+    ``lexical``. Clauses are read from the store on demand (``clauses`` is a
+    sequence by row, ``row_of`` and ``doc_rows`` mappings answered by the
+    store), so opening costs the same at any corpus size.
     """
 
     def __init__(
         self,
         path: Path,
         manifest: Manifest,
-        store: ClauseStore,
+        store: LazyClauseStore,
         vectors: VectorStore,
         lexical: LexicalIndex,
         embedder: Embedder,
@@ -67,15 +69,10 @@ class IndexReader:
         self.manifest = manifest
         self.store = store
         self.documents: dict[str, Document] = {d.doc_id: d for d in store.documents()}
-        self.clauses: list[Clause] = store.clauses()
-        self.row_of: dict[str, int] = {c.clause_id: i for i, c in enumerate(self.clauses)}
-        doc_rows: dict[str, list[int]] = {}
-        for row, clause in enumerate(self.clauses):
-            doc_rows.setdefault(clause.doc_id, []).append(row)
+        self.clauses: ClauseRows = store.clauses()
+        self.row_of: RowOfClause = RowOfClause(store)
         # rows of each document, for filters (allowed_rows)
-        self.doc_rows: dict[str, np.ndarray] = {
-            doc_id: np.asarray(rows, dtype=np.int64) for doc_id, rows in doc_rows.items()
-        }
+        self.doc_rows: RowsOfDocument = RowsOfDocument(store)
         self.vectors = vectors  # the vector store (faiss | milvus), see index.stores
         self.lexical = lexical
         self.embedder = embedder
@@ -157,7 +154,7 @@ class IndexReader:
                 verdicts[relative].result()  # raises the file's IndexCorruptError
 
         verified([STORE_FILE] if STORE_FILE in verdicts else [])
-        store = _component(root, STORE_FILE, lambda: ClauseStore.open(root / STORE_FILE))
+        store = _component(root, STORE_FILE, lambda: LazyClauseStore.open(root / STORE_FILE))
         counts = manifest.counts
         if len(store) != counts.get("clauses") or len(store.documents()) != counts.get("documents"):
             raise corrupt(

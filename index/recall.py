@@ -6,6 +6,11 @@ return too? Run it on sample queries when choosing ``faiss_index`` or tuning
 ``nprobe`` / ``efSearch``::
 
     python -m index.recall data/index --queries 200
+
+It prints the measured recall beside the store's parameters from the
+manifest; an IVF index's ``nprobe`` was chosen when it was built as the
+fewest probes reaching ``recall_target`` (``recall_at_build``, see
+``index.vectors.calibrate_nprobe``).
 """
 
 from __future__ import annotations
@@ -107,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         params=store.get("params", {}),
     )
     report = recall_at_k(index, sample_queries(index.matrix(), args.queries), k=args.k)
-    print(json.dumps(asdict(report), ensure_ascii=False))
+    # what the build chose and measured (IVF: nprobe from the recall target)
+    print(json.dumps({**asdict(report), "params": store.get("params", {})}, ensure_ascii=False))
     return 0
 
 

@@ -35,8 +35,15 @@ AUTO_IVF_BELOW = 5_000_000  # above, full float vectors get too big: compress (S
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40  # FAISS's default; builds stay quick, search effort comes from ef_search
 HNSW_EF_SEARCH = 256
-IVF_MIN_NPROBE = 16
-IVF_NPROBE_DIVISOR = 4
+# IVF: nprobe is the fewest lists (1, 2, 4, … nlist) whose recall@10 against
+# exact search reaches IVF_RECALL_TARGET on IVF_CALIBRATION_QUERIES queries
+# near stored vectors, measured when the index is built and recorded in the
+# manifest: the probes follow how the vectors cluster, not a share of the
+# lists (a quarter of 4,428 lists scanned a quarter of a million vectors).
+IVF_RECALL_TARGET = 0.99
+IVF_CALIBRATION_QUERIES = 200
+TIE_TOLERANCE = 1e-5  # similarities this close to the exact k-th count as ties
+IVF_CALIBRATION_NOISE = 0.05  # as index.recall.sample_queries: cosine ≈ 0.7 to the stored vector
 PQ_BITS = 8  # 4 when there are too few vectors to train 256 centroids per sub-quantizer
 TRAIN_SAMPLE = 200_000  # the most vectors k-means trains on
 # approximate types: how many chunk candidates scores_all takes from the ANN search
@@ -109,12 +116,58 @@ def _new_index(index_type: str, vectors: np.ndarray) -> tuple[faiss.Index, dict[
             pick = np.random.default_rng(0).choice(n, TRAIN_SAMPLE, replace=False)
             sample = vectors[np.sort(pick)]
         index.train(sample)
-    # a quarter of the lists: recall@10 ≈ 0.97 on embedding-like vectors (an
-    # eighth gave 0.87); ``python -m index.recall`` measures it on an index
-    nprobe = min(max(IVF_MIN_NPROBE, nlist // IVF_NPROBE_DIVISOR), nlist)
-    faiss.extract_index_ivf(index).nprobe = nprobe
-    params["nprobe"] = int(nprobe)
     return index, params
+
+
+def calibrate_nprobe(
+    index: faiss.Index,
+    vectors: np.ndarray,
+    target: float = IVF_RECALL_TARGET,
+    n_queries: int = IVF_CALIBRATION_QUERIES,
+    k: int = 10,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """The fewest probed lists (1, 2, 4, … nlist) at which the IVF ``index``
+    (filled with ``vectors``) finds ``target`` of the exact top ``k`` for
+    queries near stored vectors (tie-aware: a vector as similar as the exact
+    k-th counts); sets it on the index and returns what the manifest records
+    (nprobe, the target, the recall measured, the queries)."""
+    ivf = faiss.extract_index_ivf(index)
+    nlist = int(ivf.nlist)
+    n = vectors.shape[0]
+    k = min(k, n)
+    if n == 0 or k == 0:
+        ivf.nprobe = nlist
+        return {"nprobe": nlist, "recall_target": target}
+    rng = np.random.default_rng(seed)
+    picks = rng.choice(n, size=min(n_queries, n), replace=False)
+    queries = vectors[picks] + IVF_CALIBRATION_NOISE * rng.standard_normal((picks.size, vectors.shape[1])).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    queries = np.ascontiguousarray(queries, dtype=np.float32)
+    exact = faiss.IndexFlatIP(vectors.shape[1])
+    exact.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    truth, _ = exact.search(queries, k)
+    del exact
+    # tie-aware: a vector as similar as the exact k-th counts (copies of one
+    # passage share a vector, and which of them comes first is arbitrary)
+    kth = truth[:, k - 1 : k] - TIE_TOLERANCE
+    nprobe, recall = nlist, 1.0
+    candidate = 1
+    while True:
+        ivf.nprobe = min(candidate, nlist)
+        found, ids = index.search(queries, k)
+        recall = float(np.mean(((found >= kth) & (ids >= 0)).sum(axis=1) / k))
+        if recall >= target or candidate >= nlist:
+            nprobe = min(candidate, nlist)
+            break
+        candidate *= 2
+    ivf.nprobe = nprobe
+    return {
+        "nprobe": int(nprobe),
+        "recall_target": target,
+        "recall_at_build": round(recall, 4),
+        "calibration_queries": int(picks.size),
+    }
 
 
 def _apply_search_params(index: faiss.Index, params: dict[str, Any]) -> None:
@@ -169,7 +222,15 @@ class VectorIndex:
         self.mmapped = mmapped
         _apply_search_params(index, self.params)
         self._matrix: np.ndarray | None = None
-        self._chunks_of: list[np.ndarray] | None = None
+        # chunks of each clause row: chunk ids chunk_order[bounds[r]:bounds[r + 1]]
+        # (chunk_order None: chunk_rows ascending, the chunk ids are the positions)
+        if chunk_rows.size and bool(np.all(chunk_rows[1:] >= chunk_rows[:-1])):
+            self._chunk_order: np.ndarray | None = None
+            ordered = chunk_rows
+        else:
+            self._chunk_order = np.argsort(chunk_rows, kind="stable")
+            ordered = chunk_rows[self._chunk_order]
+        self._chunk_bounds = np.searchsorted(ordered, np.arange(self.n_clauses + 1))
 
     @property
     def exact(self) -> bool:
@@ -198,6 +259,7 @@ class VectorIndex:
         if _is_ivf(concrete):
             # reconstruct() (scores of given rows, matrix()) needs the id → list map
             faiss.extract_index_ivf(index).make_direct_map()
+            params.update(calibrate_nprobe(index, vectors))
         return cls(index, chunk_rows, n_clauses, index_type=concrete, params=params)
 
     def describe(self) -> dict[str, Any]:
@@ -287,12 +349,18 @@ class VectorIndex:
                 self._segment_cache = (None, np.empty(0, dtype=np.int64))
         return self._segment_cache
 
-    def _chunks_by_row(self) -> list[np.ndarray]:
-        if self._chunks_of is None:
-            order = np.argsort(self.chunk_rows, kind="stable")
-            bounds = np.searchsorted(self.chunk_rows[order], np.arange(self.n_clauses + 1))
-            self._chunks_of = [order[bounds[r] : bounds[r + 1]] for r in range(self.n_clauses)]
-        return self._chunks_of
+    def chunk_ids(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk ids, position in ``rows`` of the clause each belongs to) of
+        the clauses ``rows``, without a pass over every chunk."""
+        rows = np.asarray(rows, dtype=np.int64)
+        starts, ends = self._chunk_bounds[rows], self._chunk_bounds[rows + 1]
+        counts = ends - starts
+        owner = np.repeat(np.arange(rows.shape[0]), counts)
+        # positions starts[i], starts[i]+1, … ends[i]-1 for every i, flattened
+        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        positions = np.repeat(starts, counts) + offsets
+        ids = positions if self._chunk_order is None else self._chunk_order[positions]
+        return ids.astype(np.int64), owner
 
     def scores(self, qvec: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Best chunk similarity of each clause in ``rows`` (float32, same
@@ -310,9 +378,7 @@ class VectorIndex:
             ids = np.flatnonzero(owner_of_chunk >= 0)
             owner = owner_of_chunk[ids]
         else:
-            chunks_of = self._chunks_by_row()
-            ids = np.concatenate([chunks_of[int(r)] for r in rows])
-            owner = np.repeat(np.arange(rows.shape[0]), [chunks_of[int(r)].size for r in rows])
+            ids, owner = self.chunk_ids(rows)
         if ids.size == 0:
             return out
         if self._matrix is not None or self._flat_view() is not None:
@@ -323,12 +389,36 @@ class VectorIndex:
         np.maximum.at(out, owner, np.einsum("ij,j->i", vecs, q).astype(np.float32, copy=False))
         return out
 
+    def _selector_params(self, allowed_rows: np.ndarray) -> Any:
+        """Search parameters that keep FAISS to the chunks of ``allowed_rows``
+        (a bitmap over chunk ids); an IVF index probes more lists the fewer
+        chunks are allowed, so about as many allowed chunks are seen as
+        without a filter."""
+        ids, _ = self.chunk_ids(allowed_rows)
+        allowed = np.zeros(self.ntotal, dtype=bool)
+        allowed[ids] = True
+        bitmap = np.packbits(allowed, bitorder="little")
+        selector = faiss.IDSelectorBitmap(self.ntotal, faiss.swig_ptr(bitmap))
+        if _is_ivf(self.index_type):
+            ivf = faiss.extract_index_ivf(self.index)
+            share = max(ids.size, 1) / max(self.ntotal, 1)
+            nprobe = min(int(ivf.nlist), int(math.ceil(int(ivf.nprobe) / share)))
+            params: Any = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)  # type: ignore[call-arg]
+        elif self.index_type == "hnsw":
+            params = faiss.SearchParametersHNSW(  # type: ignore[attr-defined]
+                sel=selector, efSearch=int(self.params.get("ef_search", HNSW_EF_SEARCH)))
+        else:
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+        params._keep = (selector, bitmap)  # FAISS holds raw pointers to both
+        return params
+
     def candidates(
         self, qvec: np.ndarray, k: int, allowed_rows: np.ndarray | None = None
     ) -> list[tuple[int, float]]:
         """The ``k`` best clause rows among ``allowed_rows`` (None: all) as
         (row, score), ordered by (-score, row). A restricted set of at most
-        EXACT_ROWS_LIMIT rows is scored exactly; otherwise the ANN search."""
+        EXACT_ROWS_LIMIT rows is scored exactly; a larger one is searched with
+        FAISS kept to its chunks."""
         if k <= 0:
             return []
         if allowed_rows is None or allowed_rows.size >= self.n_clauses:
@@ -338,32 +428,33 @@ class VectorIndex:
             sims = self.scores(qvec, rows)
             order = np.lexsort((rows, -sims))[:k]
             return [(int(rows[i]), float(sims[i])) for i in order if sims[i] > MISSING_SCORE]
-        allowed = set(int(r) for r in allowed_rows)
-        hits = self.search(qvec, self.n_clauses if self.exact else min(self.n_clauses, k * 20))
-        return [(row, s) for row, s in hits if row in allowed][:k]
+        return self.search(qvec, k, self._selector_params(np.asarray(allowed_rows, dtype=np.int64)))
 
-    def search(self, qvec: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def search(self, qvec: np.ndarray, k: int, params: Any = None) -> list[tuple[int, float]]:
         """The ``k`` clause rows most similar to ``qvec`` as (row, best chunk
         score), ordered by (-score, row). Chunks are fetched until ``k``
-        distinct clauses are seen, so each score is that clause's true maximum."""
+        distinct clauses are seen, so each score is that clause's true maximum
+        (for the chunks the index returns). ``params``: FAISS search parameters."""
         if k <= 0 or self.ntotal == 0:
             return []
         q = self._query(qvec)
         fetch = min(self.ntotal, max(k * 2, 16))
         while True:
-            sims, ids = self.index.search(q, fetch)
-            best: dict[int, float] = {}
-            for vec_id, sim in zip(ids[0], sims[0], strict=True):
-                if vec_id < 0:  # FAISS pads with -1 when fewer results exist
-                    continue
-                row = int(self.chunk_rows[vec_id])
-                if row not in best:
-                    best[row] = float(sim)
-            if len(best) >= k or fetch >= self.ntotal:
+            if params is None:
+                sims, ids = self.index.search(q, fetch)
+            else:
+                sims, ids = self.index.search(q, fetch, params=params)
+            valid = ids[0] >= 0  # FAISS pads with -1 when fewer results exist
+            found_ids, found_sims = ids[0][valid], sims[0][valid]
+            rows = self.chunk_rows[found_ids]
+            # results come best first: a clause's first chunk is its best
+            unique_rows, first = np.unique(rows, return_index=True)
+            if unique_rows.size >= k or fetch >= self.ntotal or found_ids.size < fetch:
                 break
             fetch = min(self.ntotal, fetch * 4)
-        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
-        return ranked[:k]
+        best = found_sims[first].astype(np.float64)
+        order = np.lexsort((unique_rows, -best))[:k]
+        return [(int(unique_rows[i]), float(best[i])) for i in order]
 
     def save(self, directory: Path) -> None:
         """Write ``vectors.faiss`` and ``chunk_rows.npy`` into ``directory``."""

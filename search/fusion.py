@@ -29,6 +29,31 @@ def rrf(rankings: Sequence[np.ndarray], n: int, k: int = 60, weights: Sequence[f
     return fused
 
 
+def rrf_sparse(
+    rankings: Sequence[np.ndarray], k: int = 60, weights: Sequence[float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``rrf`` over the rows the rankings hold only: (rows ascending, fused
+    score of each) — the same float64 values ``rrf`` gives those rows (the
+    same additions in the same order), in memory that grows with the
+    rankings, not with the corpus."""
+    if not rankings:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+    rows = np.unique(np.concatenate([np.asarray(order, dtype=np.int64) for order in rankings]))
+    fused = np.zeros(rows.shape[0], dtype=np.float64)
+    for i, order in enumerate(rankings):
+        w = weights[i] if weights else 1.0
+        fused[np.searchsorted(rows, order)] += w / (k + np.arange(1, len(order) + 1, dtype=np.float64))
+    return rows, fused
+
+
+def top_positions(scores: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the n best ``scores`` that are positive, deterministic on
+    ties (lower row first): ``top_rows`` for scores given with their rows."""
+    positive = np.flatnonzero(scores > 0)
+    order = np.lexsort((rows[positive], -scores[positive]))[:n]
+    return positive[order]
+
+
 def top_rows(scores: np.ndarray, n: int) -> list[int]:
     """The n best rows with a positive score, deterministic on ties (lower row first)."""
     rows = np.flatnonzero(scores > 0)

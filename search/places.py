@@ -193,15 +193,33 @@ class PlaceIndex:
         return PlaceMatch([d.name for d in divisions[:1]], self.docs_in(covering), covering)
 
     def unknown_in(self, folded_query: str) -> list[Division]:
-        """Divisions a query names (full names, or a province's short name)
-        that no alias of this index matched: a place the query asks about."""
+        """Divisions a query names that no alias of this index matched: a place
+        the query asks about.  Full names count anywhere; a province's short
+        name (北京, 浙江) too; a city's short name (成都, 西安) where it reads as a
+        place — before 的 or standing alone (成都的婴儿死亡率, 成都 婴儿死亡率) —
+        since many are also ordinary words inside others (长治久安, 来宾接待, 中山大学)."""
         found: list[Division] = []
         for mention in gazetteer().scan(folded_query, shorts=True):
             divisions = [d for d in mention.divisions if d.name == mention.surface or d.rank == 1]
+            if not divisions and _reads_as_place(folded_query, mention.start, mention.end):
+                divisions = [d for d in mention.divisions if d.rank == 2]
             if divisions:
                 current = [d for d in divisions if d.current] or divisions
                 found.append(current[0])
         return found
+
+
+def _reads_as_place(text: str, start: int, end: int) -> bool:
+    """A short name before 的, or with no Chinese character on either side."""
+    after = text[end : end + 1]
+    before = text[start - 1 : start] if start else ""
+    if after == "的":
+        return True
+    return not _is_cjk(after) and not _is_cjk(before)
+
+
+def _is_cjk(char: str) -> bool:
+    return bool(char) and "\u3400" <= char <= "\u9fff"
 
 
 def _automaton(words: Iterable[str]) -> Any:

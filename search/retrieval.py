@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from importlib import resources
@@ -13,13 +16,11 @@ from typing import Any
 import numpy as np
 
 from index.lexical import tokenize
-from index.lexical import top_k as top_k_rows
 from index.textnorm import fold
-from index.vectors import MISSING_SCORE
 from ingest.model import Clause
 
 from .deadline import check as check_deadline
-from .fusion import ranked_rows, rrf, spread_across_groups, top_rows
+from .fusion import ranked_rows, rrf_sparse, spread_across_groups, top_positions
 from .query import QueryAnalysis
 from .termstats import SubstringDF
 
@@ -39,8 +40,6 @@ CANDIDATES_PER_POOL_ROW = 1
 # the most allowed rows scored exactly for the dense feature's mean and spread
 # on the candidate path (more: an evenly spaced sample)
 DENSE_STATS_SAMPLE = 2048
-# approximate FAISS indexes: a filter to at most this many rows scores them exactly
-EXACT_FILTER_ROWS = 20_000
 
 
 @dataclass
@@ -91,36 +90,122 @@ def _folded_compact(text: str) -> str:
     return _PUNCT.sub("", fold(text))
 
 
-# Above RANKING_FULL_MAX allowed rows the dense and lexical rankings fed to
-# RRF stop at RANKING_DEPTH rows. A row below that depth in both rankings
-# fuses to less than 2/(60+1000), under the 1/(60+pool) that each of the
-# dense ranking's first `pool` rows reaches on its own, so the rerank pool
-# is unchanged; a pool row loses at most 1/1060 of fused score from the
-# ranking where it sits deeper. Below the threshold the rankings are whole.
+# Up to RANKING_FULL_MAX allowed rows every allowed row is scored (dense and
+# BM25) and the rankings fed to RRF are whole. Above it, each side gives its
+# best RANKING_DEPTH rows (FAISS's search, BM25 top-k with MaxScore pruning):
+# a row below that depth in both rankings fuses to less than 2/(60+1000),
+# under the 1/(60+pool) that each of the dense ranking's first `pool` rows
+# reaches on its own, so the rerank pool is the one whole rankings give; a
+# pool row loses at most 1/1060 of fused score from the ranking where it sits
+# deeper. What a query then computes grows with the candidates, not the corpus.
 RANKING_FULL_MAX = 20_000
 RANKING_DEPTH = 1_000
+# folded texts of clause rows kept for the reranker: every row of an index up
+# to this size (computed when it opens), the most recent rows above it
+ROW_TEXT_CACHE = 50_000
+
+
+class _RowTexts:
+    """Folded clause text, section path and indicator of each row, for the
+    reranker's features: computed once per row and kept (every row of a small
+    index up front; the last ROW_TEXT_CACHE rows of a large one)."""
+
+    def __init__(self, clauses: Any) -> None:
+        self._clauses = clauses
+        self._n = len(clauses)
+        self._cache: OrderedDict[int, tuple[str, str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.complete = self._n <= ROW_TEXT_CACHE
+        if self.complete:
+            for row, clause in enumerate(clauses):
+                self._cache[row] = _row_texts(clause)
+
+    def get(self, rows: Sequence[int]) -> dict[int, tuple[str, str, str]]:
+        """(text, section, indicator) folded, for each of ``rows``."""
+        with self._lock:
+            out = {row: self._cache[row] for row in rows if row in self._cache}
+        missing = [row for row in dict.fromkeys(rows) if row not in out]
+        if missing:
+            take = getattr(self._clauses, "take", None)
+            clauses = take(missing) if take is not None else [self._clauses[row] for row in missing]
+            found = {row: _row_texts(clause) for row, clause in zip(missing, clauses, strict=True)}
+            out.update(found)
+            with self._lock:
+                for row, texts in found.items():
+                    self._cache[row] = texts
+                if not self.complete:
+                    while len(self._cache) > ROW_TEXT_CACHE:
+                        self._cache.popitem(last=False)
+        return out
+
+    def text(self, row: int) -> str:
+        return self.get([row])[row][0]
+
+
+def _row_texts(clause: Clause) -> tuple[str, str, str]:
+    return (
+        _folded_compact(clause.text),
+        _folded_compact(" ".join(clause.section_path)),
+        _folded_compact(clause.fields.get("indicator", "")),
+    )
+
+
+class _FoldedTexts(Sequence[str]):
+    """The folded clause texts by row, as SubstringDF reads them (only the
+    sampled rows of a large index are read)."""
+
+    def __init__(self, texts: _RowTexts, n: int) -> None:
+        self._texts, self._n = texts, n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, row: int) -> str:  # type: ignore[override]
+        return self._texts.text(int(row))
+
+    def __iter__(self) -> Iterator[str]:
+        for start in range(0, self._n, 2000):
+            rows = list(range(start, min(self._n, start + 2000)))
+            found = self._texts.get(rows)
+            yield from (found[row][0] for row in rows)
+
+    def take(self, rows: Sequence[int]) -> list[str]:
+        found = self._texts.get(list(rows))
+        return [found[row][0] for row in rows]
 
 
 class HybridRetriever:
-    """Dense + lexical retrieval over one index, with a feature reranker."""
+    """Dense + lexical retrieval over one index, with a feature reranker.
+
+    What it holds per row are the store's two columns (document, kind); clause
+    texts are read for the rows a query reranks, so memory and opening time do
+    not grow with the corpus beyond those columns.
+    """
 
     def __init__(self, reader: Any, weights: RerankWeights | None = None, pool: int = 120):
         self.reader = reader
         self.weights = weights or RerankWeights.load()
         self.pool = pool
-        clauses: list[Clause] = reader.clauses
-        self._doc_of_row = np.array([c.doc_id for c in clauses], dtype=object)
-        self._kind_of_row = [c.kind for c in clauses]
-        self._text_folded = [_folded_compact(c.text) for c in clauses]
-        self._section_folded = [_folded_compact(" ".join(c.section_path)) for c in clauses]
-        self._indicator_folded = [_folded_compact(c.fields.get("indicator", "")) for c in clauses]
-        documents = getattr(reader, "documents", {}) or {}
-        # a document counts as a plan when the index says so (doc_type), else by default
-        self._is_plan = [getattr(documents.get(c.doc_id), "doc_type", "plan") == "plan" for c in clauses]
-        self._title_folded = [_folded_compact(getattr(documents.get(c.doc_id), "title", "") or "") for c in clauses]
+        clauses = reader.clauses
         self._n = len(clauses)
+        store = reader.store
+        documents = getattr(reader, "documents", {}) or {}
+        self._doc_ids: list[str] = list(store.doc_ids)
+        self._doc_index: np.ndarray = store.doc_index
+        self._kind_code: np.ndarray = store.kind_code
+        self._kind_names: list[str] = list(store.kind_names)
+        # a document counts as a plan when the index says so (doc_type), else by default
+        self._doc_is_plan = [getattr(documents.get(d), "doc_type", "plan") == "plan" for d in self._doc_ids]
+        self._doc_title_folded = [_folded_compact(getattr(documents.get(d), "title", "") or "") for d in self._doc_ids]
+        self._texts = _RowTexts(clauses)
         # document frequency of query terms, computed lazily per term
-        self._df = SubstringDF(self._text_folded)
+        self._df = SubstringDF(_FoldedTexts(self._texts, self._n))
+
+    def _doc_of_row(self, row: int) -> str:
+        return self._doc_ids[int(self._doc_index[row])]
+
+    def _kind_of_row(self, row: int) -> str:
+        return self._kind_names[int(self._kind_code[row])]
 
     def document_frequency(self, term: str) -> int:
         """How many clauses contain ``term`` (folded; estimated above
@@ -159,57 +244,84 @@ class HybridRetriever:
     def retrieve(
         self,
         analysis: QueryAnalysis,
-        allowed_rows: np.ndarray,
+        allowed_rows: np.ndarray | None,
         top_k: int,
         spread: bool,
         disabled: frozenset[str] = frozenset(),
     ) -> list[Candidate]:
-        """Ranked candidates (best first) among ``allowed_rows``."""
-        if allowed_rows.size == 0:
+        """Ranked candidates (best first) among ``allowed_rows`` (ascending;
+        None: every row)."""
+        allowed = None
+        if allowed_rows is not None:
+            allowed = np.asarray(allowed_rows, dtype=np.int64)
+            if allowed.size == 0:
+                return []
+            if allowed.size >= self._n:
+                allowed = None
+        if self._n == 0:
             return []
         text = analysis.rewritten or analysis.query
         tokens = tokenize(text)
+        n_allowed = self._n if allowed is None else int(allowed.size)
+        if getattr(self.reader.vectors, "backend", "faiss") != "faiss":
+            return self._retrieve_candidates(analysis, text, tokens, allowed, top_k, spread, disabled, store_side=True)
+        if n_allowed <= RANKING_FULL_MAX:
+            return self._retrieve_whole(analysis, text, tokens, allowed, top_k, spread, disabled)
+        return self._retrieve_candidates(analysis, text, tokens, allowed, top_k, spread, disabled, store_side=False)
+
+    def _retrieve_whole(
+        self,
+        analysis: QueryAnalysis,
+        text: str,
+        tokens: list[str],
+        allowed: np.ndarray | None,
+        top_k: int,
+        spread: bool,
+        disabled: frozenset[str],
+    ) -> list[Candidate]:
+        """Every allowed row scored (dense and BM25), whole rankings fused."""
         vectors = self.reader.vectors
-        if getattr(vectors, "backend", "faiss") != "faiss":
-            return self._retrieve_candidates(analysis, text, tokens, allowed_rows, top_k, spread, disabled)
-        dense_all = None
+        rows = np.arange(self._n, dtype=np.int64) if allowed is None else allowed
+        small = self._n <= RANKING_FULL_MAX
+        dense = None
         dense_stats = None
-        exact = getattr(vectors, "exact", True)
         if "dense" not in disabled:
             qvec = self.reader.embed_query(text)
-            dense_all = vectors.scores_all(qvec)
-            if not exact and allowed_rows.size < min(self._n, EXACT_FILTER_ROWS + 1):
-                # an approximate index scores only its ANN candidates; a filter's
-                # rows may all lie outside them, so score those rows exactly
-                dense_all[allowed_rows] = vectors.scores(qvec, allowed_rows)
-            sub = dense_all[allowed_rows]
-            dense_stats = (float(sub.mean()), float(sub.std()) or 1.0)
-        lex_all = None
+            if small and getattr(vectors, "exact", True):
+                dense = vectors.scores_all(qvec)[rows]  # one pass: the index is small
+            else:
+                dense = vectors.scores(qvec, rows)  # exact, for these rows only
+            dense_stats = (float(dense.mean()), float(dense.std()) or 1.0)
+        lex = None
         if "lexical" not in disabled and tokens:
             lex_tokens = tokens
-            if dense_all is not None and "feedback" not in disabled and PRF_DOCS:
-                lex_tokens = tokens + self.feedback_terms(tokens, ranked_rows(dense_all, allowed_rows, PRF_DOCS))
-            lex_all = self.reader.lexical.scores(lex_tokens, FIELD_WEIGHTS)
+            if dense is not None and "feedback" not in disabled and PRF_DOCS:
+                top = rows[ranked_rows(dense, np.arange(rows.size), PRF_DOCS)]
+                lex_tokens = tokens + self.feedback_terms(tokens, top)
+            lexical = self.reader.lexical
+            if small:
+                lex = lexical.scores(lex_tokens, FIELD_WEIGHTS)[rows]
+            else:
+                lex = lexical.scores_rows(lex_tokens, rows, FIELD_WEIGHTS)
+        positions = np.arange(rows.size)
         rankings = []
-        # RRF over whole rankings; from RANKING_FULL_MAX rows on, each ranking
-        # stops at RANKING_DEPTH (see there): the same rerank pool, a fraction of the sort
-        depth = None if allowed_rows.size <= RANKING_FULL_MAX else max(RANKING_DEPTH, 4 * max(self.pool, top_k))
-        if dense_all is not None:
-            rankings.append(ranked_rows(dense_all, allowed_rows, depth))
-        if lex_all is not None and float(lex_all[allowed_rows].max(initial=0.0)) > 0:
-            lex_rows = allowed_rows[lex_all[allowed_rows] > 0]
-            rankings.append(ranked_rows(lex_all, lex_rows, depth))
+        if dense is not None:
+            rankings.append(rows[ranked_rows(dense, positions)])
+        lex_max = 0.0
+        if lex is not None and float(lex.max(initial=0.0)) > 0:
+            rankings.append(rows[ranked_rows(lex, positions[lex > 0])])
+            lex_max = float(lex.max(initial=0.0))
         if not rankings:
             return []
-        fused = rrf(rankings, self._n)
-        pool_rows = top_rows(fused, max(self.pool, top_k))
-        lex_max = float(lex_all[allowed_rows].max(initial=0.0)) if lex_all is not None else 0.0
-        if dense_all is not None and not exact:
-            # the rerank feature wants true scores, not the ANN stand-ins
-            dense_all, dense_stats = self._exact_dense(qvec, allowed_rows, pool_rows, dense_all)
-        as_typed = self._question_dense(analysis, text, pool_rows) if dense_all is not None else None
+        fused_rows, fused_values = rrf_sparse(rankings)
+        pool_rows = [int(r) for r in fused_rows[top_positions(fused_values, fused_rows, max(self.pool, top_k))]]
+        fused = dict(zip(fused_rows.tolist(), fused_values.tolist(), strict=True))
+        at = np.searchsorted(rows, np.asarray(pool_rows, dtype=np.int64))
+        dense_of = {row: float(dense[i]) for row, i in zip(pool_rows, at, strict=True)} if dense is not None else None
+        lex_of = {row: float(lex[i]) for row, i in zip(pool_rows, at, strict=True)} if lex is not None else None
+        as_typed = self._question_dense(analysis, text, pool_rows) if dense is not None else None
         candidates = self._rerank(
-            analysis, tokens, pool_rows, fused, dense_all, dense_stats, lex_all, lex_max, disabled, as_typed
+            analysis, tokens, pool_rows, fused, dense_of, dense_stats, lex_of, lex_max, disabled, as_typed
         )
         return self._order(candidates, top_k, spread)
 
@@ -225,73 +337,97 @@ class HybridRetriever:
         return {row: (float(v) - mu) / sd for row, v in zip(rows, scores, strict=True)}
 
     def _exact_dense(
-        self, qvec: np.ndarray, allowed_rows: np.ndarray, pool_rows: list[int], dense_all: np.ndarray | None = None
-    ) -> tuple[np.ndarray, tuple[float, float]]:
-        """Dense scores computed exactly for the rerank pool and for the
-        allowed rows (an evenly spaced sample of DENSE_STATS_SAMPLE when more),
-        with their mean and spread over those allowed rows."""
-        out = np.full(self._n, MISSING_SCORE, dtype=np.float32) if dense_all is None else dense_all.copy()
-        if allowed_rows.size <= DENSE_STATS_SAMPLE:
-            sample = allowed_rows
+        self, qvec: np.ndarray, allowed: np.ndarray | None, pool_rows: list[int]
+    ) -> tuple[dict[int, float], tuple[float, float]]:
+        """Dense scores computed exactly for the rerank pool, and their mean
+        and spread over the allowed rows (an evenly spaced sample of
+        DENSE_STATS_SAMPLE when more)."""
+        n_allowed = self._n if allowed is None else allowed.size
+        if n_allowed <= DENSE_STATS_SAMPLE:
+            sample = np.arange(self._n, dtype=np.int64) if allowed is None else allowed
         else:
-            sample = allowed_rows[np.linspace(0, allowed_rows.size - 1, DENSE_STATS_SAMPLE).astype(np.int64)]
+            picks = np.linspace(0, n_allowed - 1, DENSE_STATS_SAMPLE).astype(np.int64)
+            sample = picks if allowed is None else allowed[picks]
         rows = np.union1d(sample, np.asarray(pool_rows, dtype=np.int64))
-        out[rows] = self.reader.vectors.scores(qvec, rows)
-        sub = out[sample]
-        return out, (float(sub.mean()), float(sub.std()) or 1.0)
+        scores = self.reader.vectors.scores(qvec, rows)
+        sub = scores[np.searchsorted(rows, sample)]
+        at = np.searchsorted(rows, np.asarray(pool_rows, dtype=np.int64))
+        return (
+            {row: float(scores[i]) for row, i in zip(pool_rows, at, strict=True)},
+            (float(sub.mean()), float(sub.std()) or 1.0),
+        )
 
     def _retrieve_candidates(
         self,
         analysis: QueryAnalysis,
         text: str,
         tokens: list[str],
-        allowed_rows: np.ndarray,
+        allowed: np.ndarray | None,
         top_k: int,
         spread: bool,
         disabled: frozenset[str],
+        *,
+        store_side: bool,
     ) -> list[Candidate]:
-        """The same fusion and reranking from a store that returns candidate
-        lists instead of a score for every clause (Milvus): the top dense and
-        BM25 rows among ``allowed_rows`` are fused by RRF; the rerank pool's
-        dense feature is scored exactly, its mean and spread over the allowed
-        rows (or an evenly spaced sample of them)."""
+        """Fusion and reranking from candidate lists: the best dense and BM25
+        rows among the allowed ones (``allowed``; None: all), fused by RRF;
+        the rerank pool's dense feature is scored exactly, its mean and spread
+        over the allowed rows (or an evenly spaced sample of them).
+
+        ``store_side``: the store answers both lists (Milvus: its vectors and
+        its own BM25, ``CANDIDATES_PER_POOL_ROW`` per pool row, the lexical
+        feature from its scores). Otherwise FAISS gives the dense list and
+        this index's BM25 the lexical one (``LexicalIndex.top_k``), each
+        RANKING_DEPTH deep, and the pool's lexical feature is its BM25 score."""
         vectors = self.reader.vectors
-        restrict = None if allowed_rows.size >= self._n else allowed_rows
         pool = max(self.pool, top_k)
-        k = pool * CANDIDATES_PER_POOL_ROW
+        k = pool * CANDIDATES_PER_POOL_ROW if store_side else max(RANKING_DEPTH, 4 * pool)
         rankings = []
         qvec = None
+        dense_hits: list[tuple[int, float]] = []
         if "dense" not in disabled:
             qvec = self.reader.embed_query(text)
-            dense_hits = vectors.candidates(qvec, k, restrict)
+            dense_hits = vectors.candidates(qvec, k, allowed)
             if dense_hits:
                 rankings.append(np.array([row for row, _ in dense_hits], dtype=np.int64))
         lex_hits: list[tuple[int, float]] = []
+        lex_tokens = tokens
         if "lexical" not in disabled and tokens:
-            if hasattr(vectors, "text_candidates"):
-                lex_hits = vectors.text_candidates(text, k, restrict, FIELD_WEIGHTS)
+            if store_side and hasattr(vectors, "text_candidates"):
+                lex_hits = vectors.text_candidates(text, k, allowed, FIELD_WEIGHTS)
             else:
-                lex_hits = top_k_rows(self.reader.lexical.scores(tokens, FIELD_WEIGHTS), k, allowed_rows)
+                if dense_hits and "feedback" not in disabled and PRF_DOCS:
+                    top = np.array([row for row, _ in dense_hits[:PRF_DOCS]], dtype=np.int64)
+                    lex_tokens = tokens + self.feedback_terms(tokens, top)
+                lex_hits = self.reader.lexical.top_k(lex_tokens, k, FIELD_WEIGHTS, allowed)
             if lex_hits:
                 rankings.append(np.array([row for row, _ in lex_hits], dtype=np.int64))
         if not rankings:
             return []
-        fused = rrf(rankings, self._n)
-        pool_rows = top_rows(fused, pool)
-        dense_all = None
+        fused_rows, fused_values = rrf_sparse(rankings)
+        pool_rows = [int(r) for r in fused_rows[top_positions(fused_values, fused_rows, pool)]]
+        fused = dict(zip(fused_rows.tolist(), fused_values.tolist(), strict=True))
+        dense_of = None
         dense_stats = None
         if qvec is not None:
-            dense_all, dense_stats = self._exact_dense(qvec, allowed_rows, pool_rows)
-        lex_all = None
+            dense_of, dense_stats = self._exact_dense(qvec, allowed, pool_rows)
+        lex_of = None
         lex_max = 0.0
         if lex_hits:
-            lex_all = np.zeros(self._n, dtype=np.float32)
-            for row, score in lex_hits:
-                lex_all[row] = score
-            lex_max = float(lex_hits[0][1])
+            if store_side:
+                found = dict(lex_hits)
+                lex_of = {row: float(np.float32(found.get(row, 0.0))) for row in pool_rows}
+                lex_max = float(lex_hits[0][1])
+            else:
+                # the feature is the float32 BM25 score the whole-ranking path gives
+                ordered = np.unique(np.asarray(pool_rows + [lex_hits[0][0]], dtype=np.int64))
+                scores = self.reader.lexical.scores_rows(lex_tokens, ordered, FIELD_WEIGHTS)
+                by_row = dict(zip(ordered.tolist(), scores.tolist(), strict=True))
+                lex_of = {row: by_row[row] for row in pool_rows}
+                lex_max = by_row[lex_hits[0][0]]
         as_typed = self._question_dense(analysis, text, pool_rows) if qvec is not None else None
         candidates = self._rerank(
-            analysis, tokens, pool_rows, fused, dense_all, dense_stats, lex_all, lex_max, disabled, as_typed
+            analysis, tokens, pool_rows, fused, dense_of, dense_stats, lex_of, lex_max, disabled, as_typed
         )
         return self._order(candidates, top_k, spread)
 
@@ -301,7 +437,7 @@ class HybridRetriever:
         if spread:
             ranked = spread_across_groups(
                 ranked,
-                lambda row: str(self._doc_of_row[row]),
+                self._doc_of_row,
                 top_k=top_k,
                 min_relative=0.6,
                 per_group_cap=3,
@@ -314,17 +450,18 @@ class HybridRetriever:
         analysis: QueryAnalysis,
         tokens: list[str],
         rows: list[int],
-        fused: np.ndarray,
-        dense_all: np.ndarray | None,
+        fused: Mapping[int, float],
+        dense_all: Mapping[int, float] | None,
         dense_stats: tuple[float, float] | None,
-        lex_all: np.ndarray | None,
+        lex_all: Mapping[int, float] | None,
         lex_max: float,
         disabled: frozenset[str],
         as_typed: dict[int, float] | None = None,
     ) -> list[Candidate]:
-        """Score ``rows`` on their features. ``dense_stats`` is the mean and
-        spread of the dense score over the allowed rows, ``lex_max`` their
-        best lexical score."""
+        """Score ``rows`` on their features. ``fused``, ``dense_all`` and
+        ``lex_all`` give each row's RRF, dense and BM25 score; ``dense_stats``
+        is the mean and spread of the dense score over the allowed rows,
+        ``lex_max`` their best lexical score."""
         weights = {k: v for k, v in self.weights.to_dict().items() if k not in disabled}
         terms = [t for t in dict.fromkeys(_folded_compact(t) for t in tokens) if t]
         idf = {t: self._idf(t) for t in terms}
@@ -336,21 +473,23 @@ class HybridRetriever:
         check_deadline()
         dense_rank = _ranks(rows, dense_all)
         lexical_rank = _ranks(rows, lex_all)
+        texts = self._texts.get(rows)
         for row in rows:
-            text = self._text_folded[row]
+            text, sec, ind = texts[row]
+            kind = self._kind_of_row(row)
+            doc = int(self._doc_index[row])
             f: dict[str, float] = {"rrf": float(fused[row])}
             f["dense"] = (float(dense_all[row]) - dense_mu) / dense_sd if dense_all is not None else 0.0
             f["lexical"] = float(lex_all[row]) / lex_max if lex_all is not None and lex_max > 0 else 0.0
             f["coverage"] = sum(idf[t] for t in terms if t in text) / idf_total if terms else 0.0
-            ind_text = self._indicator_folded[row] or text
+            ind_text = ind or text
             f["indicator"] = 1.0 if indicators and any(i in ind_text for i in indicators) else 0.0
             f["number"] = sum(1 for n in numbers if n and n in text) / len(numbers) if numbers else 0.0
-            f["kind"] = _kind_fit(analysis.intent, self._kind_of_row[row])
-            sec = self._section_folded[row]
+            f["kind"] = _kind_fit(analysis.intent, kind)
             f["section"] = sum(idf[t] for t in terms if t in sec) / idf_total if terms else 0.0
-            f["article"] = 1.0 if self._kind_of_row[row] == "article" else 0.0
-            f["genre"] = _genre_fit(analysis.genre, self._is_plan[row])
-            title = self._title_folded[row]
+            f["article"] = 1.0 if kind == "article" else 0.0
+            f["genre"] = _genre_fit(analysis.genre, self._doc_is_plan[doc])
+            title = self._doc_title_folded[doc]
             f["title"] = sum(idf[t] for t in terms if t in title) / idf_total if terms else 0.0
             # the pool's own order by each signal, sharp at the top (RRF's k=60 is flat there):
             # a clause the dense model puts first is strong evidence when the words differ
@@ -366,7 +505,7 @@ class HybridRetriever:
         return out
 
 
-def _ranks(rows: list[int], scores: np.ndarray | None) -> dict[int, int]:
+def _ranks(rows: list[int], scores: Mapping[int, float] | None) -> dict[int, int]:
     """Each row's 0-based rank among ``rows`` by ``scores`` (ties: lower row first);
     empty without scores."""
     if scores is None or not rows:

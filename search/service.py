@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from index import IndexReader
+from index.store import indicator_names
 from ingest.model import CLAUSE_KINDS, Clause, Document
 from ingest.profiles import get_profile
 
@@ -89,17 +91,15 @@ class SearchService:
     def __init__(self, reader: IndexReader):
         self.reader = reader
         self.documents: dict[str, Document] = dict(reader.documents)
-        self.clauses: list[Clause] = list(reader.clauses)
-        self.row_of: dict[str, int] = {c.clause_id: i for i, c in enumerate(self.clauses)}
-        rows_of_doc: dict[str, list[int]] = {doc_id: [] for doc_id in self.documents}
-        for i, clause in enumerate(self.clauses):
-            rows_of_doc.setdefault(clause.doc_id, []).append(i)
-        self._rows_by_doc: dict[str, np.ndarray] = {
-            doc_id: np.array(rows, dtype=np.int64) for doc_id, rows in rows_of_doc.items()
-        }
-        self._kind = np.array([c.kind for c in self.clauses], dtype=object)
-        self.targets = TargetTable(self.documents, self.clauses, getattr(reader.store, "targets", None))
+        # clauses by row and rows by clause id, read from the store on demand:
+        # nothing here holds a Python object per clause
+        self.clauses: Sequence[Clause] = reader.clauses
+        self.row_of: Mapping[str, int] = reader.row_of
+        self._store = reader.store
+        self._targets: TargetTable | None = None
+        self._targets_lock = threading.Lock()
         self.analyzer = QueryAnalyzer(self.documents.values(), self._indicator_names())
+        self._all_jurisdictions = sorted({d.jurisdiction_name or "未知地区" for d in self.documents.values()})
         self.retriever = HybridRetriever(reader)
         self.answerer = Answerer(self)
         self._similarity: SimilarityEngine | None = None
@@ -113,22 +113,46 @@ class SearchService:
         embedder = get_embedder(embedder_spec) if embedder_spec else None
         return cls(IndexReader.open(Path(index_dir), embedder=embedder))
 
+    @property
+    def targets(self) -> TargetTable:
+        """Every target of the index (read from the store on first use)."""
+        if self._targets is None:
+            with self._targets_lock:
+                if self._targets is None:
+                    self._targets = TargetTable(self.documents, self.clauses, self._store.targets)
+        return self._targets
+
     def _indicator_names(self) -> list[str]:
-        """Indicator names a query may mention: printed names and their normalised forms."""
-        names = {c.fields["indicator"] for c in self.clauses if c.fields.get("indicator")}
-        names.update(t.indicator for t in self.targets.targets if not t.qualitative)
-        names.update(t.indicator_norm for t in self.targets.targets if not t.qualitative)
-        return sorted(n for n in names if n)
+        """Indicator names a query may mention: printed names and their normalised
+        forms (stored at build time; else from every clause and target)."""
+        stored = getattr(self._store, "indicator_names", None)
+        if stored is not None:
+            return list(stored)
+        return indicator_names(self.clauses, self.targets.targets)
+
+    def _rows_of_doc(self, doc_id: str) -> np.ndarray:
+        """The rows of one document, ascending (empty if unknown)."""
+        return self._store.rows_of_doc(doc_id)
+
+    def _doc_ids_of(self, rows: np.ndarray) -> set[str]:
+        """The documents ``rows`` belong to."""
+        return self._store.doc_ids_of_rows(rows)
+
+    def _doc_clauses(self, doc_id: str) -> list[tuple[int, Clause]]:
+        """(row, clause) of one document in reading order."""
+        rows = self._rows_of_doc(doc_id)
+        return sorted(zip(rows.tolist(), self._store.clauses_at(rows), strict=True), key=lambda rc: rc[1].order)
 
     # ---- documents and clauses -------------------------------------------------
 
     def list_documents(self) -> list[dict[str, Any]]:
         out = []
+        names = self._store.kind_names
         for doc_id, doc in self.documents.items():
-            rows = self._rows_by_doc.get(doc_id, np.array([], dtype=np.int64))
+            rows = self._rows_of_doc(doc_id)
             kinds: dict[str, int] = {}
-            for row in rows:
-                kinds[self.clauses[row].kind] = kinds.get(self.clauses[row].kind, 0) + 1
+            for code in self._store.kind_code[rows].tolist():  # in row order, as the clauses were
+                kinds[names[code]] = kinds.get(names[code], 0) + 1
             data = doc.to_dict()
             data["clause_count"] = int(rows.size)
             data["clause_kinds"] = kinds
@@ -139,10 +163,10 @@ class SearchService:
         doc = self.documents.get(doc_id)
         if doc is None:
             raise NotFound(f"no document with id {doc_id!r}; GET /v1/documents lists the ids")
-        rows = self._rows_by_doc.get(doc_id, np.array([], dtype=np.int64))
+        ordered = self._doc_clauses(doc_id)
         data = doc.to_dict()
-        data["clause_count"] = int(rows.size)
-        data["clauses"] = [self._hit(self.clauses[r], 0.0).to_dict() for r in sorted(rows, key=lambda r: self.clauses[r].order)]
+        data["clause_count"] = len(ordered)
+        data["clauses"] = [self._hit(clause, 0.0).to_dict() for _, clause in ordered]
         return data
 
     def get_clause(self, clause_id: str, context: int = 3) -> dict[str, Any]:
@@ -151,11 +175,11 @@ class SearchService:
             raise NotFound(f"no clause with id {clause_id!r}")
         clause = self.clauses[row]
         doc = self.documents[clause.doc_id]
-        same_doc = sorted(self._rows_by_doc[clause.doc_id], key=lambda r: self.clauses[r].order)
-        pos = [int(r) for r in same_doc].index(row)
-        section = [self._hit(self.clauses[r], 0.0).to_dict() for r in same_doc if self.clauses[r].section_path == clause.section_path]
-        before = [self._hit(self.clauses[r], 0.0).to_dict() for r in same_doc[max(0, pos - context):pos]]
-        after = [self._hit(self.clauses[r], 0.0).to_dict() for r in same_doc[pos + 1:pos + 1 + context]]
+        same_doc = [c for _, c in self._doc_clauses(clause.doc_id)]
+        pos = [c.clause_id for c in same_doc].index(clause_id)
+        section = [self._hit(c, 0.0).to_dict() for c in same_doc if c.section_path == clause.section_path]
+        before = [self._hit(c, 0.0).to_dict() for c in same_doc[max(0, pos - context):pos]]
+        after = [self._hit(c, 0.0).to_dict() for c in same_doc[pos + 1:pos + 1 + context]]
         return {
             "clause": self._hit(clause, 0.0).to_dict(),
             "document": doc.to_dict(),
@@ -181,6 +205,14 @@ class SearchService:
         jurisdictions searched, and a message when nothing can match or when a
         named place has no documents of its own (those of the areas containing
         it are searched)."""
+        rows, jurisdictions, message = self._scope(filters, analysis)
+        if rows is None:
+            rows = np.arange(len(self.clauses), dtype=np.int64)
+        return rows, jurisdictions, message
+
+    def _scope(self, filters: Filters, analysis: QueryAnalysis | None = None) -> tuple[np.ndarray | None, list[str], str | None]:
+        """``resolve_filters`` with None for "every row" (nothing restricts the
+        search): no array over every row for an unfiltered query."""
         doc_ids = set(self.documents)
         message = None
         if filters.jurisdiction:
@@ -207,21 +239,35 @@ class SearchService:
         if filters.doc_type:
             types = {t.strip() for t in filters.doc_type.split(",") if t.strip()}
             doc_ids &= {d for d, doc in self.documents.items() if doc.doc_type in types}
-        rows = np.concatenate([self._rows_by_doc[d] for d in sorted(doc_ids)]) if doc_ids else np.array([], dtype=np.int64)
-        if filters.kind:
-            kinds = {k.strip() for k in filters.kind.split(",") if k.strip()}
-            unknown = kinds - set(CLAUSE_KINDS)
-            if unknown:
-                raise BadRequest(f"unknown clause kind {sorted(unknown)}; use one of {list(CLAUSE_KINDS)}")
-            rows = rows[np.isin(self._kind[rows], list(kinds))]
-        jurisdictions = sorted({self.documents[d].jurisdiction_name or "未知地区" for d in doc_ids})
-        if rows.size == 0 and message is None:
-            message = "没有符合筛选条件的条款。"
-        return np.sort(rows), jurisdictions, message
+        kinds = {k.strip() for k in filters.kind.split(",") if k.strip()} if filters.kind else set()
+        unknown = kinds - set(CLAUSE_KINDS)
+        if unknown:
+            raise BadRequest(f"unknown clause kind {sorted(unknown)}; use one of {list(CLAUSE_KINDS)}")
+        if len(doc_ids) == len(self.documents):
+            jurisdictions = list(self._all_jurisdictions)
+        else:
+            jurisdictions = sorted({self.documents[d].jurisdiction_name or "未知地区" for d in doc_ids})
+        rows: np.ndarray | None
+        if len(doc_ids) == len(self.documents) and not kinds:
+            rows = None  # every row
+        else:
+            rows = np.concatenate([self._rows_of_doc(d) for d in sorted(doc_ids)]) if doc_ids else np.array([], dtype=np.int64)
+            if kinds:
+                codes = [i for i, name in enumerate(self._store.kind_names) if name in kinds]
+                rows = rows[np.isin(self._store.kind_code[rows], codes)]
+            rows = np.sort(rows)
+            if rows.size == 0 and message is None:
+                message = "没有符合筛选条件的条款。"
+        return rows, jurisdictions, message
 
     def _no_place_message(self, place: str) -> str:
         known = "、".join(self.analyzer.jurisdiction_names)
         return f"语料中没有“{place}”的文件。现有地区：{known}"
+
+    def filter_doc_ids(self, filters: Filters, analysis: QueryAnalysis | None = None) -> set[str]:
+        """The documents with a row the filters allow (see ``resolve_filters``)."""
+        rows, _, _ = self._scope(filters, analysis)
+        return set(self.documents) if rows is None else self._doc_ids_of(rows)
 
     @staticmethod
     def _covering_message(place: str, covering: list[str]) -> str:
@@ -248,8 +294,8 @@ class SearchService:
         analysis = self.analyzer.analyze(query)
         if "synonyms" in disabled:
             analysis.expansions, analysis.synonym_hits = [], []
-        rows, jurisdictions, message = self.resolve_filters(filters, analysis)
-        if rows.size == 0:
+        rows, jurisdictions, message = self._scope(filters, analysis)
+        if rows is not None and rows.size == 0:
             return SearchResult([], (time.perf_counter() - started) * 1000, analysis, jurisdictions, message)
         spread = self.should_spread(analysis, filters) and "spread" not in disabled
         check_deadline()
@@ -259,6 +305,8 @@ class SearchService:
         hits = []
         seen: set[str] = set()
         top = max((c.score for c in candidates), default=1.0)
+        # the clauses shown, fetched together
+        self._store.clauses_at([c.row for c in candidates[: top_k + 5]])
         for row in self._named_articles(analysis, rows):
             # an article the question names (未成年人保护法第二十条) comes first
             clause = self.clauses[row]
@@ -274,20 +322,21 @@ class SearchService:
                 break
         return SearchResult(hits, (time.perf_counter() - started) * 1000, analysis, jurisdictions, message)
 
-    def _named_articles(self, analysis: QueryAnalysis, rows: np.ndarray) -> list[int]:
+    def _named_articles(self, analysis: QueryAnalysis, rows: np.ndarray | None) -> list[int]:
         """Rows of the articles a question names by number in a document it
-        names by title (未成年人保护法第二十条), within the allowed rows."""
+        names by title (未成年人保护法第二十条), within the allowed rows (None: all)."""
         if not analysis.articles or not analysis.title_doc_ids:
             return []
         wanted = {(str(n), str(sub) if sub else None) for n, sub in analysis.articles}
         out = []
         for doc_id in sorted(analysis.title_doc_ids):
-            for row in self._rows_by_doc.get(doc_id, np.array([], dtype=np.int64)):
-                fields = self.clauses[int(row)].fields
-                if (fields.get("article"), fields.get("article_sub")) in wanted:
-                    out.append(int(row))
-        allowed = set(rows.tolist())
-        return [r for r in out if r in allowed]
+            doc_rows = self._rows_of_doc(doc_id)
+            if rows is not None:
+                doc_rows = doc_rows[np.isin(doc_rows, rows)]
+            for row, clause in zip(doc_rows.tolist(), self._store.clauses_at(doc_rows), strict=True):
+                if (clause.fields.get("article"), clause.fields.get("article_sub")) in wanted:
+                    out.append(row)
+        return out
 
     @staticmethod
     def should_spread(analysis: QueryAnalysis, filters: Filters) -> bool:
@@ -336,13 +385,11 @@ class SearchService:
         return answer
 
     def list_targets(self, jurisdiction: str | None = None, indicator: str | None = None, doc_id: str | None = None) -> list[dict[str, Any]]:
-        rows, _, _ = self.resolve_filters(Filters(jurisdiction=jurisdiction, doc_id=doc_id))
-        doc_ids = {self.clauses[int(r)].doc_id for r in rows}
+        doc_ids = self.filter_doc_ids(Filters(jurisdiction=jurisdiction, doc_id=doc_id))
         return [self.targets.row(t) for t in self.targets.filter(doc_ids=doc_ids, indicator=indicator)]
 
     def targets_csv(self, jurisdiction: str | None = None, indicator: str | None = None, doc_id: str | None = None) -> str:
-        rows, _, _ = self.resolve_filters(Filters(jurisdiction=jurisdiction, doc_id=doc_id))
-        doc_ids = {self.clauses[int(r)].doc_id for r in rows}
+        doc_ids = self.filter_doc_ids(Filters(jurisdiction=jurisdiction, doc_id=doc_id))
         return self.targets.to_csv(self.targets.filter(doc_ids=doc_ids, indicator=indicator))
 
     def compare(self, indicator: str, filters: Filters | None = None) -> Comparison:
@@ -350,8 +397,8 @@ class SearchService:
         indicator = (indicator or "").strip()
         if not indicator:
             raise BadRequest("indicator is empty; try 婴儿死亡率 or 近视率")
-        rows, _, message = self.resolve_filters(filters or Filters())
-        doc_ids = {self.clauses[int(r)].doc_id for r in rows}
+        rows, _, message = self._scope(filters or Filters())
+        doc_ids = set(self.documents) if rows is None else self._doc_ids_of(rows)
         if not doc_ids and message:
             raise BadRequest(message)
         per_doc = best_targets_per_document(self.targets, indicator, doc_ids)
@@ -421,8 +468,8 @@ class SearchService:
             raise BadRequest(f"top_k must be between 1 and {MAX_TOP_K}")
         doc_ids = None
         if filters and any(vars(filters).values()):
-            rows, _, message = self.resolve_filters(filters)
-            doc_ids = {self.clauses[int(r)].doc_id for r in rows}
+            rows, _, message = self._scope(filters)
+            doc_ids = set(self.documents) if rows is None else self._doc_ids_of(rows)
             if not doc_ids:
                 raise BadRequest(message or "no plan matches the filters")
         if clause_id is not None:

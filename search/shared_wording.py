@@ -35,6 +35,7 @@ import csv
 import html
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from difflib import SequenceMatcher
 from typing import Any
@@ -339,7 +340,7 @@ def _medoid(engine: SimilarityEngine, rows: list[int]) -> int:
 
 def shared_wording_report(
     documents: dict[str, Document],
-    clauses: list[Clause],
+    clauses: Sequence[Clause],
     engine: SimilarityEngine,
     min_plans: int = 2,
     threshold: float = 0.8,

@@ -380,7 +380,7 @@ class SimilarityEngine:
     def __init__(
         self,
         documents: dict[str, Document],
-        clauses: list[Clause],
+        clauses: Sequence[Clause],
         clause_vectors: np.ndarray,
     ) -> None:
         vectors = np.asarray(clause_vectors, dtype=np.float32)

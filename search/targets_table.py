@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,20 +27,26 @@ class TargetTable:
     def __init__(
         self,
         documents: dict[str, Document],
-        clauses: list[Clause],
+        clauses: Sequence[Clause],
         stored: Mapping[int, list[Target]] | None = None,
     ):
         self.documents = documents
         self.targets: list[Target] = []
         self.by_clause: dict[str, list[Target]] = {}
-        for row, clause in enumerate(clauses):
-            if stored is not None:
-                found = stored.get(row, [])
-            else:
+        if stored is not None:
+            # stored targets name their clause: no pass over every clause
+            n = len(clauses)
+            for row in sorted(r for r in stored if 0 <= r < n):
+                found = stored[row]
+                if found:
+                    self.by_clause[found[0].clause_id] = found
+                    self.targets.extend(found)
+        else:
+            for clause in clauses:
                 found = document_targets(clause, documents.get(clause.doc_id))
-            if found:
-                self.by_clause[clause.clause_id] = found
-                self.targets.extend(found)
+                if found:
+                    self.by_clause[clause.clause_id] = found
+                    self.targets.extend(found)
         self.indicator_names = sorted({t.indicator for t in self.targets})
 
     def filter(self, *, doc_ids: set[str] | None = None, indicator: str | None = None) -> list[Target]:

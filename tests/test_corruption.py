@@ -46,7 +46,7 @@ FILES = [
     "vectors.faiss",
     "chunk_rows.npy",
     "lexical/meta.json",
-    *[f"lexical/{field}.{ext}" for field in FIELDS for ext in ("npz", "vocab.json")],
+    *[f"lexical/{field}.{ext}" for field in FIELDS for ext in ("indptr.npy", "rows.npy", "weights.npy", "max_weight.npy", "vocab.json")],
 ]
 # what an ingest needs from the current version: damaged, the ingest is refused
 SOURCE_FILES = {MANIFEST_FILE, "store.sqlite"}

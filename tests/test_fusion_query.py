@@ -61,6 +61,11 @@ def test_query_analysis():
     assert analyzer.resolve_jurisdiction("重庆").doc_ids == {"d"}
     assert analyzer.resolve_jurisdiction("内蒙古").doc_ids == {"s"}
     assert analyzer.analyze("重庆的婴儿死亡率目标").doc_ids == {"d"}
+    # a city's short name is a place where it reads as one, not inside other words
+    assert analyzer.analyze("成都的婴儿死亡率目标").unknown_jurisdiction == "成都市"
+    assert analyzer.analyze("学前教育 成都").unknown_jurisdiction == "成都市"
+    for query in ("中山大学附近的幼儿园", "来宾接待规范", "社会长治久安"):
+        assert analyzer.analyze(query).unknown_jurisdiction is None, query
 
 
 def test_citation_and_highlights():
@@ -126,3 +131,18 @@ def test_genre_cues():
     assert analyzer.analyze("公司不招女性，这合法吗？").genre == "law"
     assert analyzer.analyze("规划里对儿童近视有什么目标").genre == "plan"
     assert analyzer.analyze("孩子近视怎么办").genre is None
+
+
+def test_rrf_sparse_matches_rrf_on_the_ranked_rows():
+    from search.fusion import rrf_sparse, top_positions
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        a = rng.permutation(500)[: rng.integers(1, 300)]
+        b = rng.permutation(500)[: rng.integers(1, 300)]
+        dense = rrf([a, b], 500)
+        rows, fused = rrf_sparse([a, b])
+        assert np.array_equal(rows, np.flatnonzero(dense > 0))
+        assert np.array_equal(fused, dense[rows])  # the same float64 values, bit for bit
+        assert rows[top_positions(fused, rows, 50)].tolist() == top_rows(dense, 50)
+    assert rrf_sparse([])[0].size == 0

