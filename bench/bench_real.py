@@ -156,7 +156,7 @@ def plot(results: dict[str, Any], out_dir: Path) -> Path | None:
     left.set_xscale("log")
     left.set_xlabel("minutes (log scale)")
     left.set_title(f"{results['parse']['documents']:,} documents, {ingest['clauses']:,} clauses", fontsize=10)
-    labels = ["open", "search p50", "search p95", "query embedding p50"]
+    labels = ["open", "search\np50", "search\np95", "query\nembedding p50"]
     values = [service["open_s"] * 1000, service["search_p50_ms"], service["search_p95_ms"], service["query_embed_p50_ms"]]
     right.bar(labels, values, color=["C1", "C0", "C0", "C7"])
     for i, v in enumerate(values):
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cache",
         type=Path,
-        help="embedding cache to fill and keep (with --real an interrupted run resumes: passages already "
+        help="with --real, the embedding cache to fill and keep (an interrupted run resumes: passages already "
         "in it are not embedded again); default: a fresh one in the scratch folder",
     )
     parser.add_argument("--out", type=Path, default=OUT)
@@ -251,9 +251,11 @@ def main(argv: list[str] | None = None) -> int:
             "by_embedder": rates,
         }
 
-        cache_path = args.cache or work / "cache.sqlite"
-        if not (args.cache and args.real):
-            cache_path.unlink(missing_ok=True)  # derived vectors are never mixed with real ones
+        # real vectors go to --cache (kept, resumed); derived ones to a fresh
+        # cache in the scratch folder, never mixed with real ones
+        cache_path = args.cache if args.cache and args.real else work / "cache.sqlite"
+        if cache_path == work / "cache.sqlite":
+            cache_path.unlink(missing_ok=True)
         cache_path.parent.mkdir(parents=True, exist_ok=True)
         cache = EmbeddingCache(cache_path, embedder.name)
         began = time.perf_counter()

@@ -212,6 +212,36 @@ class IndexReader:
                 self._query_cache.popitem(last=False)
         return vector
 
+    def forget_queries(self) -> None:
+        """Empty the query-vector cache (benchmarks time fresh embeddings)."""
+        with self._query_lock:
+            self._query_cache.clear()
+
+    def embed_queries(self, texts: list[str]) -> list[np.ndarray]:
+        """Query vectors for ``texts``, as ``embed_query`` gives them, with the
+        ones not cached embedded together in one call (a search needs the
+        analysed query and the question as typed: one engine pass, not two)."""
+        found: dict[str, np.ndarray] = {}
+        with self._query_lock:
+            for text in texts:
+                cached = self._query_cache.get(text)
+                if cached is not None:
+                    self._query_cache.move_to_end(text)
+                    found[text] = cached
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            vectors = np.asarray(self.embedder.embed_queries(missing), dtype=np.float32)
+            with self._query_lock:
+                for text, row in zip(missing, vectors, strict=True):
+                    vector = row.copy()
+                    vector.setflags(write=False)
+                    found[text] = vector
+                    self._query_cache[text] = vector
+                    self._query_cache.move_to_end(text)
+                while len(self._query_cache) > QUERY_CACHE_SIZE:
+                    self._query_cache.popitem(last=False)
+        return [found[t] for t in texts]
+
     def __len__(self) -> int:
         return len(self.clauses)
 

@@ -21,6 +21,7 @@ import json
 import os
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ from ingest.metadata import (
 from ingest.model import Document, Jurisdiction, ParsedDocument
 from ingest.profiles import PROFILE_NAMES, detect_doc_type, detect_profile, get_profile
 from ingest.readers import is_supported, read_document
-from ingest.structure import ITEM_RE, heading_level, parse_structure
+from ingest.structure import ITEM_RE, assign_clause_ids, heading_level, parse_structure
 from ingest.text import ends_sentence, squash
 
 CATALOG_NAME = "catalog.json"
@@ -201,6 +202,26 @@ def _derived_id(path: Path, meta: DetectedMetadata, index: int, several: bool) -
         return base
     suffix = SUBJECT_SLUGS.get(meta.subject or "", "") or str(index + 1)
     return f"{base}-{suffix}"
+
+
+def is_catalog_id(doc_id: str, source_file: str, catalog: Catalog | None) -> bool:
+    """Whether a catalog entry of ``source_file`` gave the id ``doc_id``."""
+    entries = (catalog or {}).get(source_file) or (catalog or {}).get(Path(source_file).name) or []
+    return any(entry.get("id") == doc_id for entry in entries)
+
+
+def disambiguated_id(doc_id: str, source_file: str) -> str:
+    """A derived id made distinct by its file's path (two files whose names
+    slug alike, e.g. 最高人民法院、最高人民检察院… and 最高人民法院  最高人民检察院…)."""
+    digest = hashlib.sha1(source_file.encode("utf-8")).hexdigest()[:6]
+    return f"{doc_id}-{digest}"
+
+
+def with_doc_id(parsed: ParsedDocument, doc_id: str) -> ParsedDocument:
+    """The same document under another id; its clauses' ids follow."""
+    clauses = [replace(c, doc_id=doc_id, fields=dict(c.fields)) for c in parsed.clauses]
+    assign_clause_ids(clauses, doc_id)
+    return ParsedDocument(document=replace(parsed.document, doc_id=doc_id), clauses=clauses)
 
 
 def _document(

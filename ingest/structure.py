@@ -709,12 +709,13 @@ def segments_to_clauses(
         )
         tab_led.append(segment.tab_led)
     close_empty_box()
-    _reassign_ids(clauses, doc_id)
+    assign_clause_ids(clauses, doc_id)
     return clauses
 
 
-def _reassign_ids(clauses: list[Clause], doc_id: str) -> None:
-    """Recompute ids after late section-path changes (box reassignment)."""
+def assign_clause_ids(clauses: list[Clause], doc_id: str) -> None:
+    """(Re)compute the clauses' ids for document ``doc_id`` (after late
+    section-path changes, or when the document takes another id)."""
     seen: dict[tuple, int] = {}
     for clause in clauses:
         key = (tuple(clause.section_path), clause.number, clause.text)

@@ -44,7 +44,14 @@ from index.stores import StoreSpec
 from ingest.limits import FileLimits
 from ingest.limits import applied as applied_limits
 from ingest.model import ParsedDocument
-from ingest.parse import Catalog, discover_files, load_catalog
+from ingest.parse import (
+    Catalog,
+    disambiguated_id,
+    discover_files,
+    is_catalog_id,
+    load_catalog,
+    with_doc_id,
+)
 from ingest.worker import NO_CLAUSES, parse_isolated, parse_one
 
 from . import settings
@@ -91,6 +98,53 @@ class IngestReport:
             "ray": self.ray,
             "warnings": self.warnings,
         }
+
+
+def _distinct_ids(
+    new_docs: list[ParsedDocument],
+    taken: dict[str, str],
+    catalog: Catalog | None,
+    report: IngestReport,
+) -> list[ParsedDocument]:
+    """New documents with ids no other file's document holds. A derived id
+    (from the file name) that another file's document already holds is made
+    distinct with the file's path; a catalog id that another file holds fails
+    that file, by name, and the rest go on. A document of the same file keeps
+    its id (it replaces the indexed one)."""
+    holder = dict(taken)
+    out: list[ParsedDocument] = []
+    failed: set[str] = set()
+    by_file: dict[str, list[ParsedDocument]] = {}
+    for doc in new_docs:
+        by_file.setdefault(doc.document.source_file, []).append(doc)
+    for source_file, docs in by_file.items():
+        renamed = []
+        for doc in docs:
+            doc_id = doc.document.doc_id
+            other = holder.get(doc_id)
+            if other is not None and other != source_file:
+                if is_catalog_id(doc_id, source_file, catalog):
+                    report.failed.append({
+                        "file": source_file,
+                        "reason": f"its catalog id {doc_id!r} is the id of a document of {other}; give it another",
+                    })
+                    failed.add(source_file)
+                    break
+                new_id = disambiguated_id(doc_id, source_file)
+                if holder.get(new_id, source_file) != source_file:
+                    report.failed.append({"file": source_file, "reason": f"its id {new_id!r} is taken by {holder[new_id]}"})
+                    failed.add(source_file)
+                    break
+                report.warnings.append(f"{source_file}: the id {doc_id!r} is that of a document of {other}; indexed as {new_id!r}")
+                log.info(report.warnings[-1])
+                doc = with_doc_id(doc, new_id)
+            renamed.append(doc)
+        if source_file in failed:
+            continue
+        for doc in renamed:
+            holder[doc.document.doc_id] = source_file
+        out.extend(renamed)
+    return out
 
 
 def find_catalog(paths: list[Path]) -> Path | None:
@@ -332,6 +386,7 @@ def update_index(
         catalog = load_catalog(catalog_path) if catalog_path else None
         new_docs: list[ParsedDocument] = []
         provenance: dict[str, dict[str, str]] = {}
+        by_file: dict[str, dict[str, str]] = {}  # source file of a parsed document -> its provenance
         dropped: set[str] = set(remove)  # existing ids whose file was re-parsed or removed
         kept_files: set[str] = set()  # absolute paths of every file seen (skipped, parsed or failed)
         to_parse: list[tuple[Path, Path, str, str, list[str]]] = []
@@ -382,21 +437,12 @@ def update_index(
                 continue
             dropped.update(previous)
             for doc in docs:
-                provenance[doc.document.doc_id] = {"source_path": absolute, "catalog_hash": catalog_hash}
+                by_file[doc.document.source_file] = {"source_path": absolute, "catalog_hash": catalog_hash}
             new_docs.extend(docs)
 
         if paths and not new_docs and not report.skipped and not remove:
             if not report.failed or not current.parsed:
                 raise ValueError("no plan documents found in " + ", ".join(str(p) for p in paths))
-
-        seen: dict[str, str] = {}
-        for doc in new_docs:
-            if doc.document.doc_id in seen:
-                raise ValueError(
-                    f"two documents share the id {doc.document.doc_id!r} "
-                    f"({seen[doc.document.doc_id]} and {doc.document.source_file}); give them distinct catalog ids"
-                )
-            seen[doc.document.doc_id] = doc.document.source_file
 
         # a synced folder: plans that came from it and whose files are gone
         folders = [p.resolve() for p in paths if p.is_dir()]
@@ -417,6 +463,16 @@ def update_index(
                 # indexed before sources were recorded: gone unless a file of the folder has its name
                 if source_file not in folder_names:
                     dropped.add(doc_id)
+
+        # ids held by documents of other files that stay in the index
+        taken = {
+            item.document.doc_id: item.document.source_file
+            for item in current.parsed
+            if item.document.doc_id not in dropped
+        }
+        new_docs = _distinct_ids(new_docs, taken, catalog, report)
+        for doc in new_docs:
+            provenance[doc.document.doc_id] = by_file[doc.document.source_file]
 
         # new documents take the place of the ones they replace; the rest follow
         new_by_id = {d.document.doc_id: d for d in new_docs}

@@ -261,6 +261,8 @@ class HybridRetriever:
         if self._n == 0:
             return []
         text = analysis.rewritten or analysis.query
+        if "dense" not in disabled and analysis.query != text:
+            self.reader.embed_queries([text, analysis.query])  # both readings in one engine call
         tokens = tokenize(text)
         n_allowed = self._n if allowed is None else int(allowed.size)
         if getattr(self.reader.vectors, "backend", "faiss") != "faiss":

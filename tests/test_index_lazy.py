@@ -129,3 +129,28 @@ def test_an_index_of_an_older_layout_opens_and_the_next_ingest_rebuilds_it(tmp_p
     assert again.changed and again.version != first.version
     assert Manifest.load(resolve_index_dir(idx)).layout == index_layout()
     assert ingest_paths([corpus], idx, cache_path=cache, progress=False).changed is False
+
+
+def test_two_query_readings_are_embedded_in_one_call(index_dir: Path) -> None:
+    reader = IndexReader.open(index_dir)
+    calls: list[list[str]] = []
+    embed = reader.embedder.embed_queries
+
+    def counting(texts: list[str]) -> np.ndarray:
+        calls.append(list(texts))
+        return embed(texts)
+
+    reader.embedder.embed_queries = counting  # type: ignore[method-assign]
+    try:
+        texts = ["学前教育三年毛入园率 目标", "学前教育三年毛入园率要达到多少？"]
+        together = reader.embed_queries(texts)
+        assert calls == [texts]
+        # the same vectors as one at a time (now cached: no further call)
+        assert all(np.array_equal(a, reader.embed_query(t)) for a, t in zip(together, texts, strict=True))
+        assert len(calls) == 1
+        reader.embedder.embed_queries = embed  # type: ignore[method-assign]
+        fresh = IndexReader.open(index_dir)
+        for vector, text in zip(together, texts, strict=True):
+            assert float(vector @ fresh.embed_query(text)) > 0.999
+    finally:
+        reader.embedder.embed_queries = embed  # type: ignore[method-assign]
