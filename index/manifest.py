@@ -42,6 +42,11 @@ def file_digest(path: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
+def file_sha256(path: Path) -> str:
+    """sha256 hex of one file (what ingest compares to skip an unchanged file)."""
+    return file_digest(path)[1]
+
+
 def checksum_files(directory: Path) -> dict[str, dict[str, Any]]:
     """``{relative path: {"size", "sha256"}}`` of every file of a version
     folder (the manifest, hidden files and a Milvus Lite database left out)."""

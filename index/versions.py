@@ -44,6 +44,12 @@ class VersionInfo:
     problem: str = ""  # why it is not ok
     verified: bool = False  # every file was checked against its checksum
 
+    @classmethod
+    def of(cls, name: str, manifest: Manifest, current: bool, verified: bool) -> VersionInfo:
+        """A readable version, from its manifest."""
+        counts = manifest.counts
+        return cls(name, manifest.created_at, counts.get("documents"), counts.get("clauses"), current, True, verified=verified)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -71,17 +77,7 @@ def list_index_versions(index_dir: Path, verify: bool = False) -> list[VersionIn
         except PolicyIndexError as exc:
             out.append(VersionInfo(entry.name, "", None, None, is_current, False, str(exc).split(";")[0]))
             continue
-        out.append(
-            VersionInfo(
-                entry.name,
-                manifest.created_at,
-                manifest.counts.get("documents"),
-                manifest.counts.get("clauses"),
-                is_current,
-                True,
-                verified=verify,
-            )
-        )
+        out.append(VersionInfo.of(entry.name, manifest, is_current, verify))
     return out
 
 
@@ -112,15 +108,7 @@ def rollback(index_dir: Path, version: str | None = None, lock_timeout: float | 
         else:
             target, manifest = _previous(index_dir, versions, current)
         switch_current(index_dir, target)
-    return VersionInfo(
-        target.name,
-        manifest.created_at,
-        manifest.counts.get("documents"),
-        manifest.counts.get("clauses"),
-        True,
-        True,
-        verified=True,
-    )
+    return VersionInfo.of(target.name, manifest, current=True, verified=True)
 
 
 def _previous(index_dir: Path, versions: list[Path], current: Path | None) -> tuple[Path, Manifest]:

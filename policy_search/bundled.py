@@ -27,7 +27,6 @@ model has moved on from it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -36,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from index.manifest import file_sha256
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 EMBEDDINGS_JSON = DATA_DIR / "bundled-embeddings.json"
@@ -152,14 +153,6 @@ def model_version() -> str | None:
         return metadata.version(MODEL_PACKAGE)
     except metadata.PackageNotFoundError:
         return None
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass

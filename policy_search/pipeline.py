@@ -38,7 +38,7 @@ from index.chunking import chunking_params
 from index.errors import IndexCorruptError, PolicyIndexError, corrupt, recovery_hint
 from index.layout import VERSIONS_DIR, current_target, has_index, prune_versions, resolve_index_dir
 from index.lexical import TOKENIZER_VERSION
-from index.manifest import Manifest, ManifestDocument
+from index.manifest import Manifest, ManifestDocument, file_sha256
 from index.store import STORE_FILE, ClauseStore
 from index.stores import StoreSpec
 from ingest.limits import FileLimits
@@ -181,14 +181,6 @@ def parse_paths(paths: list[Path], report: IngestReport) -> list[ParsedDocument]
         else:
             parsed.extend(docs)
     return parsed
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _catalog_hash(catalog: Catalog | None, source_file: str, name: str) -> str:

@@ -44,7 +44,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from ingest.gazetteer import division_of, gazetteer  # noqa: E402
 from ingest.parse import load_catalog, parse_file  # noqa: E402
+from ingest.text import squash  # noqa: E402
 
 EVAL_DIR = REPO / "tests" / "data" / "eval"
 SPLITS = ("tune", "test")
@@ -61,13 +63,6 @@ SPLIT_SALT = "policy-search-eval-v1:"
 NEAR_DUP_ERROR = 0.75  # character-bigram Jaccard at or above which a pair is a duplicate
 NEAR_DUP_WARN = 0.55
 
-_WS = re.compile(r"\s+")
-
-
-def squash(text: str) -> str:
-    return _WS.sub("", text)
-
-
 # ----------------------------------------------------------------- the documents
 
 
@@ -79,58 +74,33 @@ class Doc:
     clauses: list[str]  # squashed clause texts
 
 
-_SUFFIXES = ("自治区", "特别行政区", "省", "市", "区", "县")
-
-
-def _short(name: str) -> str:
-    for suffix in _SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
-
-
 def _places(jurisdiction: Any) -> set[str]:
+    """Full and short names of a document's jurisdiction and of every area
+    containing it, from the gazetteer (the names printed in the document kept too)."""
     if jurisdiction is None:
         return set()
-    names = {jurisdiction.name}
-    for above in (jurisdiction.parent, jurisdiction.province):
-        if above:
-            names.add(above)
-    if jurisdiction.name.startswith("攀枝花市"):
-        names.add("攀枝花市")  # 攀枝花市西区: the city is part of the printed name
-    out = set(names)
-    for name in names:
-        out.add(_short(name))
-        if name.startswith("攀枝花市"):
-            out.add(name.replace("攀枝花市", "攀枝花"))
-            out.add(name.replace("攀枝花市", ""))
-    return {n for n in out if len(n) >= 2 and n != "全国"}
+    names = {jurisdiction.name, jurisdiction.parent or "", jurisdiction.province or ""}
+    division = division_of(jurisdiction)
+    if division is not None:
+        for area in [division, *gazetteer().ancestors(division)]:
+            names |= {area.name, area.short}
+    return {n for n in names if len(n) >= 2 and n != "全国"}
 
 
 def load_documents() -> dict[str, Doc]:
     """Every document of corpus/ (with the catalog) and tests/data/extra (without)."""
     catalog = load_catalog(CORPUS / "catalog.json")
     docs: dict[str, Doc] = {}
-    # Shiguai is a district of Baotou in Inner Mongolia, Xiangning a county of
-    # Linfen in Shanxi: the catalog names the parent and province.
-    entries = json.loads((CORPUS / "catalog.json").read_text(encoding="utf-8"))["documents"]
-    extra_places = {
-        e["id"]: {e["jurisdiction"]["province"], e["jurisdiction"].get("parent") or ""} for e in entries
-    }
     for folder, cat in ((CORPUS, catalog), (EXTRA, None)):
         for path in sorted(folder.iterdir()):
             if path.suffix not in (".txt", ".md"):
                 continue
             for parsed in parse_file(path, cat):
                 d = parsed.document
-                places = _places(d.jurisdiction)
-                for name in extra_places.get(d.doc_id, set()):
-                    if name:
-                        places |= {name, _short(name)}
                 docs[d.doc_id] = Doc(
                     doc_id=d.doc_id,
                     is_plan=cat is not None,
-                    places=places,
+                    places=_places(d.jurisdiction),
                     clauses=[squash(c.text) for c in parsed.clauses],
                 )
     return docs

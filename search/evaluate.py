@@ -16,11 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-_WS = re.compile(r"\s+")
-
-
-def _squash(text: str) -> str:
-    return _WS.sub("", text)
+from ingest.text import squash
 
 
 @dataclass
@@ -59,8 +55,8 @@ def load_queries(path: Path) -> list[EvalQuery]:
 
 def gold_matches(hit: dict[str, Any], gold: list[dict[str, str]]) -> list[int]:
     """Indexes of the gold entries this hit satisfies."""
-    text = _squash(hit["text"])
-    return [i for i, g in enumerate(gold) if hit["doc_id"] == g["doc"] and _squash(g["must_contain"]) in text]
+    text = squash(hit["text"])
+    return [i for i, g in enumerate(gold) if hit["doc_id"] == g["doc"] and squash(g["must_contain"]) in text]
 
 
 @dataclass
@@ -166,7 +162,7 @@ def _numbers(value: object) -> list[str]:
         return []
     text = value if isinstance(value, str) else format(value, "g") if isinstance(value, (int, float)) else str(value)
     found = re.findall(r"\d+(?:\.\d+)?", text.translate(_FULLWIDTH_DIGITS))
-    return found or [_squash(text)]
+    return found or [squash(text)]
 
 
 def _printed_value(row: dict[str, Any]) -> object:
@@ -185,7 +181,7 @@ def _parse_compare_answer(answer: str) -> dict[str, list[str]]:
         if ":" not in part:
             continue
         doc, value = part.split(":", 1)
-        out[doc.strip()] = [_squash(v) for v in re.split(r"[/、]", value) if _squash(v)]
+        out[doc.strip()] = [squash(v) for v in re.split(r"[/、]", value) if squash(v)]
     return out
 
 
@@ -208,7 +204,7 @@ def score_answers(queries: list[EvalQuery], ask: Callable[[EvalQuery], Any]) -> 
             unanswerable_not_found += not answer.found
         if q.qtype == "target" and q.answer:
             target_total += 1
-            ok = bool(answer.found) and _squash(answer.answer or "") == _squash(q.answer)
+            ok = bool(answer.found) and squash(answer.answer or "") == squash(q.answer)
             target_exact += ok
             row["ok"] = ok
         if q.qtype == "compare" and q.answer:

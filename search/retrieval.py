@@ -90,6 +90,14 @@ def _folded_compact(text: str) -> str:
     return _PUNCT.sub("", fold(text))
 
 
+def _fuse(rankings: list[np.ndarray], size: int) -> tuple[list[int], dict[int, float]]:
+    """RRF of ``rankings``: the ``size`` best rows (the rerank pool) and every
+    fused row's RRF value."""
+    fused_rows, fused_values = rrf_sparse(rankings)
+    pool_rows = [int(r) for r in fused_rows[top_positions(fused_values, fused_rows, size)]]
+    return pool_rows, dict(zip(fused_rows.tolist(), fused_values.tolist(), strict=True))
+
+
 # Up to RANKING_FULL_MAX allowed rows every allowed row is scored (dense and
 # BM25) and the rankings fed to RRF are whole. Above it, each side gives its
 # best RANKING_DEPTH rows (FAISS's search, BM25 top-k with MaxScore pruning):
@@ -315,9 +323,7 @@ class HybridRetriever:
             lex_max = float(lex.max(initial=0.0))
         if not rankings:
             return []
-        fused_rows, fused_values = rrf_sparse(rankings)
-        pool_rows = [int(r) for r in fused_rows[top_positions(fused_values, fused_rows, max(self.pool, top_k))]]
-        fused = dict(zip(fused_rows.tolist(), fused_values.tolist(), strict=True))
+        pool_rows, fused = _fuse(rankings, max(self.pool, top_k))
         at = np.searchsorted(rows, np.asarray(pool_rows, dtype=np.int64))
         dense_of = {row: float(dense[i]) for row, i in zip(pool_rows, at, strict=True)} if dense is not None else None
         lex_of = {row: float(lex[i]) for row, i in zip(pool_rows, at, strict=True)} if lex is not None else None
@@ -406,9 +412,7 @@ class HybridRetriever:
                 rankings.append(np.array([row for row, _ in lex_hits], dtype=np.int64))
         if not rankings:
             return []
-        fused_rows, fused_values = rrf_sparse(rankings)
-        pool_rows = [int(r) for r in fused_rows[top_positions(fused_values, fused_rows, pool)]]
-        fused = dict(zip(fused_rows.tolist(), fused_values.tolist(), strict=True))
+        pool_rows, fused = _fuse(rankings, pool)
         dense_of = None
         dense_stats = None
         if qvec is not None:
