@@ -1,5 +1,10 @@
 """What gets embedded for a clause: its text in chunks, each with a short
-context of the section it sits in ("儿童与健康 主要目标：…").
+context of the section it sits in ("儿童与健康 主要目标：…"), and, for a
+clause of several sentences, each sentence on its own as well.
+
+A clause's dense score is the best of its passages (``index.vectors``), so a
+question that matches one sentence of a long article ("两岁半能上幼儿园吗" →
+"鼓励和支持有条件的幼儿园招收2—3岁幼儿") is not diluted by the rest of it.
 
 Pure functions; the parameters are recorded in the manifest so a change
 forces re-embedding rather than silently mixing recipes.
@@ -7,6 +12,7 @@ forces re-embedding rather than silently mixing recipes.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -18,9 +24,16 @@ CHUNK_SIZE = 300
 CHUNK_OVERLAP = 40
 SEPARATORS: tuple[str, ...] = ("\n\n", "\n", "。", "；", "，", "")
 CONTEXT_MAX_CHARS = 24
+# Sentences of a multi-sentence clause are embedded on their own too; pieces
+# shorter than this ("（一）", "具体包括：") say nothing alone and are left to the chunk.
+SENTENCE_MIN_CHARS = 8
+# A clause embeds at most this many sentences (the chunks still cover all of it).
+SENTENCES_PER_CLAUSE = 64
+_SENTENCE_END = re.compile(r"(?<=[。；！？!?;\n])")
 # Bump when passage_text changes what it returns. 2: headings are cleaned by
 # ingest.text.strip_numbering (第一部分 loses all of its number, 2.5岁 keeps its).
-CHUNKING_VERSION = 2
+# 3: sentences of multi-sentence clauses are passages too.
+CHUNKING_VERSION = 3
 
 # Headings that say what kind of list follows, not what it is about.
 GENERIC_HEADINGS: frozenset[str] = frozenset(
@@ -90,13 +103,32 @@ def split_text(
     return chunks or [text]
 
 
+def split_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` (ending in 。；！？ or a line break) of at least
+    SENTENCE_MIN_CHARS characters, at most SENTENCES_PER_CLAUSE of them; empty
+    when the text is one sentence."""
+    pieces = [p.strip() for p in _SENTENCE_END.split(text)]
+    pieces = [p for p in pieces if p]
+    if len(pieces) < 2:
+        return []
+    return [p for p in pieces if len(p) >= SENTENCE_MIN_CHARS][:SENTENCES_PER_CLAUSE]
+
+
 def passage_text(clause: Clause, document: Document) -> list[str]:
-    """The strings embedded for ``clause``: each chunk prefixed with its section
-    context. At least one string, even for an empty clause text."""
+    """The strings embedded for ``clause``: each chunk, then each sentence of a
+    multi-sentence clause, prefixed with its section context. At least one
+    string, even for an empty clause text; no string twice."""
     context = section_context(clause.section_path)
     if not clause.text.strip():
         return [context or document.title]
-    return [context + chunk for chunk in split_text(clause.text)]
+    chunks = split_text(clause.text)
+    passages = [context + chunk for chunk in chunks]
+    seen = set(chunks)
+    for sentence in split_sentences(clause.text):
+        if sentence not in seen:
+            seen.add(sentence)
+            passages.append(context + sentence)
+    return passages
 
 
 def chunking_params() -> dict[str, object]:
@@ -107,4 +139,5 @@ def chunking_params() -> dict[str, object]:
         "chunk_overlap": CHUNK_OVERLAP,
         "separators": list(SEPARATORS),
         "context": "section_context",
+        "sentences": {"min_chars": SENTENCE_MIN_CHARS, "per_clause": SENTENCES_PER_CLAUSE},
     }

@@ -32,7 +32,11 @@ from search.retrieval import RerankWeights  # noqa: E402
 from search.service import Filters, SearchService  # noqa: E402
 
 FEATURES = [f.name for f in fields(RerankWeights)]
-TUNING_SETS = [REPO / "tests" / "data" / "dev.jsonl", REPO / "tests" / "data" / "eval" / "tune.jsonl"]
+TUNING_SETS = [
+    REPO / "tests" / "data" / "dev.jsonl",
+    REPO / "tests" / "data" / "eval" / "tune.jsonl",
+    REPO / "tests" / "data" / "eval" / "probe.jsonl",
+]
 
 
 def collect(service: SearchService, queries: list[EvalQuery]) -> list[dict]:

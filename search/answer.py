@@ -13,6 +13,7 @@ an indicator the named plan does not set.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +27,13 @@ from ingest.text import fold, item_number_end
 
 from .calibration import Calibration
 from .hits import Hit
+from .quantity import (
+    QuantityClass,
+    asked_quantity,
+    asks_goal,
+    asks_quantity,
+    quantity_classes,
+)
 from .query import QueryAnalysis
 from .targets_table import TargetTable, best_targets_per_document
 from .termstats import MappedTexts, SubstringDF
@@ -38,6 +46,9 @@ _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
 # of the question's content (IDF-weighted).
 MIN_COVERAGE = 0.33
 MIN_TARGET_FIT = 2.0
+# in a comparison, a document's figure is listed when its sentence covers the
+# question at least this share as well as the best document's does
+COMPARE_SHARE = 0.7
 # past the first three clauses, a figure is read only from a clause that covers
 # this share of the question's words
 MIN_FIGURE_COVERAGE = 0.3
@@ -81,87 +92,6 @@ class Answer:
 
 def split_sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text) if s.strip()]
-
-
-# ---- what kind of number a question asks for ---------------------------------------
-
-
-@dataclass(frozen=True)
-class QuantityClass:
-    name: str
-    asked: re.Pattern[str]
-    span: re.Pattern[str]
-    units: tuple[str, ...]
-
-
-_NUMBER = r"[0-9０-９][0-9０-９.．]*|[零〇一二两三四五六七八九十百千万]+"
-
-
-@lru_cache(maxsize=1)
-def quantity_classes() -> tuple[tuple[QuantityClass, ...], tuple[str, ...]]:
-    """The kinds of number from ``search/data/answer_units.json``, in the order
-    they are tried, and the trailing qualifiers a printed value keeps."""
-    with resources.files("search").joinpath("data", "answer_units.json").open(encoding="utf-8") as fh:
-        data = json.load(fh)
-    qualifiers = tuple(sorted(data["qualifiers"], key=len, reverse=True))
-    qual = "|".join(re.escape(q) for q in qualifiers)
-    out = []
-    for c in data["classes"]:
-        units = tuple(sorted(c.get("units", []), key=len, reverse=True))
-        if "pattern" in c:
-            span = re.compile(c["pattern"])
-        else:
-            unit = "|".join(re.escape(u) for u in units)
-            number = rf"(?:{_NUMBER})(?:\s*(?:—|–|-|~|～|至|到)\s*(?:{_NUMBER}))?"
-            # a unit does not run on into a longer word (十六周岁 is no 十六周)
-            span = re.compile(rf"(?:{number})\s*(?:{unit})(?![岁期常])(?:{qual})?")
-        out.append(QuantityClass(c["name"], re.compile("|".join(f"(?:{a})" for a in c["asked"])), span, units))
-    return tuple(out), qualifiers
-
-
-def asked_quantity(question: str) -> QuantityClass | None:
-    """The kind of number a question asks for (days, money, a time of day …), or None."""
-    classes, _ = quantity_classes()
-    folded = fold(question)
-    for qc in classes:
-        if qc.asked.search(folded):
-            return qc
-    return None
-
-
-_QUANTITY = re.compile(r"多少|几[个名所项岁次天年小成]|多长|多久|多高|多大|比例|额度|[百千万]分之|哪一天|几点")
-
-
-_GOAL = re.compile(r"目标|指标")
-
-
-def _asks_goal(question: str) -> bool:
-    """Whether a question asks for a plan's goal (什么目标, 哪些指标) rather than what happens."""
-    return bool(_GOAL.search(question))
-
-
-@lru_cache(maxsize=1)
-def _yes_no() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    with resources.files("search").joinpath("data", "answer_units.json").open(encoding="utf-8") as fh:
-        data = json.load(fh)["yes_no"]
-    return tuple(data["endings"]), tuple(data["markers"])
-
-
-def is_yes_no(question: str) -> bool:
-    """Whether a question asks whether (…吗？, 有没有…, 能不能…) rather than what or how many."""
-    endings, markers = _yes_no()
-    core = re.sub(r"[\s？?！!。.，,]+$", "", question)
-    return core.endswith(endings) or any(m in question for m in markers) or bool(_A_NOT_A.search(question))
-
-
-_A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")  # 管不管, 开不开, 算不算
-
-
-def _asks_quantity(question: str) -> bool:
-    """Whether a question asks for a number (多少天, 几点到几点, 比例), not whether."""
-    if is_yes_no(question):
-        return False
-    return bool(_QUANTITY.search(question)) or asked_quantity(question) is not None
 
 
 def _unit_fits(qc: QuantityClass | None, target: Target) -> bool:
@@ -221,6 +151,23 @@ class Answerer:
                 got += w
         return got / total if total else 0.0
 
+    def printed(self, analysis: QueryAnalysis) -> float:
+        """IDF-weighted share of the question's content words that some clause
+        prints (a colloquial word counts when one of its plan words does): low
+        when the question is about something the documents never mention
+        (股票交易印花税, 护照), whatever clause happens to come closest."""
+        terms = self._terms(analysis)
+        if not terms:
+            return 1.0
+        total = got = 0.0
+        for term in terms:
+            w = self._idf(term)
+            total += w
+            alts = [alt for key, found in analysis.synonym_hits if key in term or term in key for alt in found]
+            if self._df.df(term) > 0 or any(self._df.df(fold(alt)) > 0 for alt in alts):
+                got += w
+        return got / total if total else 1.0
+
     def key_coverage(self, analysis: QueryAnalysis, text: str, n: int = 2) -> float:
         """Share of the question's ``n`` rarest content words found in text."""
         terms = sorted(self._terms(analysis), key=lambda t: (-self._idf(t), t))[:n]
@@ -241,12 +188,12 @@ class Answerer:
             )
         hits = result.hits
         scope = self._docs_in_scope(filters, analysis)
-        asks_number = _asks_quantity(question)
+        asks_number = asks_quantity(question)
         quantity = asked_quantity(question) if asks_number else None
         answer: Answer | None = None
         if analysis.intent == "compare":
             answer = self._compare_answer(analysis, hits, scope, quantity)
-        if answer is None and (analysis.indicators or (analysis.intent in ("target", "compare") and (asks_number or _asks_goal(question)))):
+        if answer is None and (analysis.indicators or (analysis.intent in ("target", "compare") and (asks_number or asks_goal(question)))):
             answer = self._target_answer(analysis, hits, scope, quantity, filters)
         if answer is None and asks_number:
             answer = self._figure_answer(analysis, hits, quantity)
@@ -279,7 +226,7 @@ class Answerer:
         features = top.features or {}
         # a "how many" question is answered by a value of the kind asked, any
         # other by a rule, measure, target or principle more than by narrative
-        value = 1.0 if not _asks_quantity(analysis.query) or answer.values or answer.evidence.get("figure") else 0.0
+        value = 1.0 if not asks_quantity(analysis.query) or answer.values or answer.evidence.get("figure") else 0.0
         kind = 0.5 if top.kind == "narrative" else 1.0
         return {
             "dense": float(features.get("dense", 0.0)),
@@ -288,6 +235,11 @@ class Answerer:
             "kind": kind,
             "value": value,
             "agreement": min(agree, 1.0),
+            "printed": self.printed(analysis),
+            # a clause put first because the question names it (第一千零八十四条)
+            # was not ranked: it has no similarity, and the gate does not apply
+            **({"cosine": float(features["cosine"])} if "cosine" in features else {}),
+            **({"cosine_question": float(features["cosine_question"])} if "cosine_question" in features else {}),
         }
 
     def _calibrated(self, answer: Answer, analysis: QueryAnalysis, hits: list[Hit]) -> Answer:
@@ -297,6 +249,8 @@ class Answerer:
         evidence = self.evidence(analysis, hits, answer)
         answer.evidence = {**answer.evidence, **evidence}
         answer.confidence = self.calibration.probability(evidence)
+        if self.calibration.off_topic(evidence):
+            answer.confidence = min(answer.confidence, self.calibration.threshold / 2)
         if answer.confidence >= self.calibration.threshold:
             answer.found = True
             return answer
@@ -331,7 +285,7 @@ class Answerer:
                     pool[id(t)] = (t, penalty)
         question = fold(analysis.query + " " + " ".join(analysis.expansions))
         targets = [(t, penalty) for t, penalty in pool.values()]
-        if _asks_quantity(analysis.query):
+        if asks_quantity(analysis.query):
             targets = [(t, p) for t, p in targets if _unit_fits(quantity, t)]
         if analysis.years:
             targets = [(t, p) for t, p in targets if self._target_year(t) in analysis.years]
@@ -341,12 +295,20 @@ class Answerer:
             targets = [(t, p) for t, p in targets if _has_head(t, heads)]
         # the head of an indicator name (优良率, 合格率, 死亡率) decides what it
         # measures: when some candidate's head is in the question, the others go
-        headed = [(t, p) for t, p in targets if _head(t.indicator) in question]
+        headed = [(t, p) for t, p in targets if _head(t.indicator) in question and _head(t.indicator) not in _generic_heads()]
         # a name the question covers only in part (妇女基本医疗保险参保率 for a
         # question on 养老保险的参保率) counts for that part; the sentence that
         # states the value breaks the remaining ties
+        typed = fold(analysis.query)
         scored = [
-            (target_fit(question, t) * _name_share(question, t) + 2.0 * self._context_fit(question, t) - penalty, t)
+            (
+                _typed_fit(question, typed, t) * _name_share(typed, t)
+                + 2.0 * self._context_fit(question, t)
+                + 0.5 * _char_share(typed, t)
+                + 1.5 * _distinct_share(typed, t, self.table.by_clause.get(t.clause_id, []))
+                - penalty,
+                t,
+            )
             for t, penalty in (headed or targets)
             if target_fit(question, t) - penalty >= MIN_TARGET_FIT or not analysis.indicators
         ]
@@ -364,9 +326,17 @@ class Answerer:
         target (参保率 95% in the sentence on 养老保险, not the one on 医疗保险)."""
         clause = self.service.clauses[self.service.row_of[target.clause_id]]
         sentence = next((s for s in split_sentences(clause.text) if target.value_text in s), clause.text)
-        piece = fold(sentence)
         pairs = [b for b in dict.fromkeys(_bigrams(question)) if not b.isspace()]
-        return sum(1 for b in pairs if b in piece) / len(pairs) if pairs else 0.0
+        if not pairs:
+            return 0.0
+        share = sum(1 for b in pairs if b in fold(sentence)) / len(pairs)
+        at = sentence.find(target.value_text)
+        if at < 0:
+            return share
+        # the words between the value before it and this one say what it measures
+        before = [m.end() for m in _ANY_VALUE.finditer(sentence, 0, at)]
+        piece = fold(_value_segment(sentence, at, at + len(target.value_text), before[-1] if before else 0))
+        return share + 0.25 * _overlap(question, piece) / len(pairs)
 
     def _target_answer(
         self, analysis: QueryAnalysis, hits: list[Hit], scope: set[str], quantity: QuantityClass | None, filters: Filters
@@ -429,7 +399,7 @@ class Answerer:
         about a topic (近视 with no school stage named) — every target of the same
         clause whose name shares the question's topic and that the question does
         not tell apart from the best."""
-        if _names_indicator(analysis.query, best) or _asks_quantity(analysis.query) or _rate_heads(analysis):
+        if _names_indicator(analysis.query, best) or asks_quantity(analysis.query) or _rate_heads(analysis):
             return [best]  # the question names what it asks for
         question = fold(analysis.query)
         topic = {b for b in _bigrams(fold(_without_unit(best.indicator))) if b in question}
@@ -502,29 +472,36 @@ class Answerer:
     def _figure_in(
         self, analysis: QueryAnalysis, hits: list[Hit], quantity: QuantityClass
     ) -> tuple[Hit, str, str] | None:
+        """The figure of the kind asked that answers, with its clause and sentence.
+        Sentences are scored by how much of the question they cover and how
+        close the figure's own words come to it; within the sentence, of several
+        figures of that kind, the one whose own words the question names
+        (``_pick_in_sentence``)."""
         question = fold(analysis.query)
         heads = _rate_heads(analysis)
-        best: tuple[float, int, Hit, str, str] | None = None
+        best: tuple[float, int, Hit, str, list[tuple[int, int, str]]] | None = None
         for rank, hit in enumerate(hits):
             if rank >= 3 and self.coverage(analysis, hit.text) < MIN_FIGURE_COVERAGE:
                 continue  # past the first clauses, only one about the question's own words
-            for sentence in split_sentences(_strip_article_number(_strip_item_number(hit.text))):
-                for m in quantity.span.finditer(sentence):
-                    # the comma-separated piece the figure stands in names what it counts
-                    start = max(sentence.rfind(p, 0, m.start()) for p in "，,：:") + 1
-                    ends = [i for i in (sentence.find(p, m.end()) for p in "，,。；;") if i >= 0]
-                    piece = fold(sentence[start:min(ends) if ends else len(sentence)])
-                    if heads and not any(h in fold(sentence) or h in normalize_indicator(sentence) for h in heads):
-                        continue  # the question asks another rate (建校率, not 覆盖率)
-                    pairs = [b for b in dict.fromkeys(_bigrams(question)) if not b.isspace()]
-                    near = sum(1 for b in pairs if b in piece)
-                    whole = self.coverage(analysis, sentence)
-                    score = near + 3.0 * whole - 0.5 * rank
-                    if best is None or score > best[0]:
-                        best = (score, rank, hit, sentence.strip(), m.group(0).strip())
+            for sentence in _FULL_STOP.split(_strip_article_number(_strip_item_number(hit.text))):
+                spans = [(m.start(), m.end(), m.group(0)) for m in quantity.span.finditer(sentence)]
+                if not spans:
+                    continue
+                if heads and not any(h in fold(sentence) or h in normalize_indicator(sentence) for h in heads):
+                    continue  # the question asks another rate (建校率, not 覆盖率)
+                whole = self.coverage(analysis, sentence)
+                # the comma-separated piece a figure stands in names what it counts
+                near = max(_overlap(question, fold(_comma_piece(sentence, start, end))) for start, end, _ in spans)
+                # single characters too: 大雾, 结冰 asked, 雾, 冰雪 printed
+                chars = len(_content_chars(question) & _content_chars(fold(sentence)))
+                score = near + 3.0 * whole + 0.2 * chars - 0.5 * rank
+                if best is None or score > best[0]:
+                    best = (score, rank, hit, sentence, spans)
         if best is None:
             return None
-        return best[2], best[3], best[4]
+        _, _, hit, sentence, spans = best
+        printed = _pick_in_sentence(question, sentence, spans)
+        return hit, sentence.strip(), printed.strip()
 
     # ---- values across regions ---------------------------------------------------------
 
@@ -569,12 +546,19 @@ class Answerer:
         if quantity is not None:
             # documents that set no targets (laws) print their figures in sentences
             done = set(chosen_by_doc)
+            figures = []
             for doc_id in dict.fromkeys(h.doc_id for h in hits[:10]):
                 if doc_id in done or doc_id not in scope:
                     continue
                 doc_hits = [h for h in hits[:10] if h.doc_id == doc_id]
                 found = self._figure_in(analysis, doc_hits[:2], quantity)
-                if found is None or self.coverage(analysis, found[1]) < MIN_COVERAGE:
+                if found is not None:
+                    figures.append((doc_id, found, self.coverage(analysis, found[1])))
+            # a figure counts when its sentence covers the question about as well
+            # as the best one does (a comparison's own words, 各地 条例, are in none)
+            best_cover = max((c for _, _, c in figures), default=0.0)
+            for doc_id, found, cover in figures:
+                if cover < MIN_COVERAGE and cover < COMPARE_SHARE * best_cover or cover < MIN_COVERAGE / 2:
                     continue
                 hit, _, value = found
                 citations.append(hit)
@@ -628,6 +612,94 @@ def _bigrams(text: str) -> list[str]:
     return [text[i:i + 2] for i in range(len(text) - 1)]
 
 
+@lru_cache(maxsize=1)
+def _word_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """Function characters (的, 是 …: no evidence of what a value measures) and
+    generic indicator heads (比例, 人数 …: 比例 in a question names no indicator)."""
+    with resources.files("search").joinpath("data", "answer_units.json").open(encoding="utf-8") as fh:
+        data = json.load(fh)
+    return frozenset(data["function_characters"]), frozenset(data["generic_heads"])
+
+
+def _generic_heads() -> frozenset[str]:
+    return _word_lists()[1]
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _content_chars(text: str) -> set[str]:
+    function, _ = _word_lists()
+    return {c for c in _CJK.findall(text) if c not in function}
+
+
+def _overlap(question_folded: str, piece_folded: str) -> float:
+    """How much of the question a piece of a sentence repeats: its character
+    pairs, and at a third of the weight its single content characters
+    (女 in 女不得早于二十周岁, where no pair of 女孩子 is printed)."""
+    pairs = [b for b in dict.fromkeys(_bigrams(question_folded)) if not b.isspace()]
+    near = sum(1 for b in pairs if b in piece_folded)
+    return near + sum(1 for c in _content_chars(question_folded) if c in piece_folded) / 3.0
+
+
+_NUMERAL_CHARS = frozenset("零〇一二两三四五六七八九十百千万")
+
+
+def _char_share(question_folded: str, target: Target) -> float:
+    """Share of the content characters of a target's indicator name that the
+    question has (初中生近视率 over 小学生近视率 for 初中学生近视比例)."""
+    name = _content_chars(fold(_without_unit(target.indicator)))
+    return len(name & _content_chars(question_folded)) / len(name) if name else 0.0
+
+
+# any printed value: a number with its unit or percent sign
+_ANY_VALUE = re.compile(r"(?:[0-9０-９][0-9０-９.．]*|[零〇一二两三四五六七八九十百千万]{2,})\s*(?:%|％|‰|[\u4e00-\u9fff]{1,2})?")
+
+
+_FULL_STOP = re.compile(r"(?<=[。！!？?])")
+
+
+def _comma_piece(sentence: str, start: int, end: int) -> str:
+    """The comma-separated piece of ``sentence`` that a value at [start, end) stands in."""
+    since = max(sentence.rfind(p, 0, start) for p in "，,：:；;") + 1
+    return _value_segment(sentence, start, end, since)
+
+
+def _pick_in_sentence(question_folded: str, sentence: str, spans: list[tuple[int, int, str]]) -> str:
+    """Of several figures of one kind in a sentence, the one the question asks
+    for, by the words of each figure's comma-separated piece that not every
+    piece prints (不超过, 享受 tell none apart): the question's words count for
+    a piece, words the question lacks against it (公办幼儿园 without 普惠性民办
+    for 其中公办幼儿园…百分之五十; 女 of 女不得早于二十周岁 beside 男…).
+    The first piece often prints the subject that later pieces leave out
+    (三至六年级书面作业…60分钟，初中…90分钟): its matches count half, and a later
+    piece's only where the first lacks them. Ties go to the first figure."""
+    if len(spans) == 1:
+        return spans[0][2]
+    pieces = [
+        {c for c in _content_chars(fold(_comma_piece(sentence, start, end))) if c not in _NUMERAL_CHARS}
+        for start, end, _ in spans
+    ]
+    asked = {c for c in _content_chars(question_folded) if c not in _NUMERAL_CHARS}
+    common = set.intersection(*pieces)
+    first = pieces[0]
+    scores = [
+        (0.5 * len((asked & piece) - common) if i == 0 else len((asked & piece) - common - first))
+        - 0.5 * len(piece - common - asked)
+        for i, piece in enumerate(pieces)
+    ]
+    best = max(range(len(spans)), key=lambda i: (scores[i], -i))
+    return spans[best][2]
+
+
+def _value_segment(sentence: str, start: int, end: int, since: int) -> str:
+    """The words that go with a value printed at ``sentence[start:end]``: from
+    ``since`` (the end of the value before it, or the sentence start) to the
+    value, and on to the next comma or stop."""
+    ends = [i for i in (sentence.find(p, end) for p in "，,。；;") if i >= 0]
+    return sentence[since:min(ends) if ends else len(sentence)]
+
+
 _TRAILING_PARENS = re.compile(r"[（(][^）)]*[）)]$")
 _RATE_HEAD = re.compile(r"[\u4e00-\u9fff]率")
 
@@ -641,8 +713,18 @@ def _rate_heads(analysis: QueryAnalysis) -> list[str]:
 
 
 def _has_head(target: Target, heads: list[str]) -> bool:
+    """Whether a target measures one of the rates named (by their last two
+    characters): printed whole (优良率 in 体质健康优良率), or with a word between
+    them at the end of the name (优良达标率 for 优良率)."""
     names = (fold(target.indicator), fold(target.indicator_norm or ""), normalize_indicator(target.indicator))
-    return any(h in name for h in heads for name in names)
+    return any(_ends_with_head(name, h) for h in heads for name in names)
+
+
+def _ends_with_head(name: str, head: str) -> bool:
+    name = _without_unit(name).strip()
+    if head in name:
+        return True
+    return len(head) == 2 and name.endswith(head[1]) and head[0] in name[-5:-1]
 
 
 def _without_unit(indicator: str) -> str:
@@ -665,6 +747,35 @@ def target_fit(question_folded: str, target: Target) -> float:
         return 0.0
     found = sum(1 for b in pairs if b in question_folded)
     return found + found / len(pairs)
+
+
+def _typed_fit(question_folded: str, typed_folded: str, target: Target) -> float:
+    """``target_fit`` with the pairs only an expansion brings (中学生 → 中小学生)
+    at half weight: the words typed tell sibling indicators apart (初中生近视率,
+    not 小学生近视率, for 初中学生近视比例)."""
+    name = fold(_without_unit(target.indicator))
+    pairs = [b for b in dict.fromkeys(_bigrams(name)) if not b.isspace()]
+    if not pairs:
+        return 0.0
+    typed = sum(1 for b in pairs if b in typed_folded)
+    expanded = sum(1 for b in pairs if b in question_folded and b not in typed_folded)
+    found = typed + 0.5 * expanded
+    return found + found / len(pairs)
+
+
+def _distinct_share(typed_folded: str, target: Target, siblings: list[Target]) -> float:
+    """For a target set beside others in one clause: the share of what sets its
+    name apart from theirs (初中生 of 初中生近视率 beside 小学生近视率 and
+    高中阶段学生近视率) that the question has; 0 for a target alone."""
+    names = list(dict.fromkeys(fold(_without_unit(s.indicator)) for s in siblings))
+    if len(names) < 2:
+        return 0.0
+    name = fold(_without_unit(target.indicator))
+    prefix = len(os.path.commonprefix(names))
+    suffix = len(os.path.commonprefix([n[::-1] for n in names]))
+    core = name[prefix:len(name) - suffix] if prefix + suffix < len(name) else name
+    chars = _content_chars(core)
+    return len(chars & _content_chars(typed_folded)) / len(chars) if chars else 0.0
 
 
 def _name_share(question_folded: str, target: Target) -> float:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from index.textnorm import fold
@@ -210,12 +211,22 @@ class PlaceIndex:
 
 
 def _reads_as_place(text: str, start: int, end: int) -> bool:
-    """A short name before 的, or with no Chinese character on either side."""
+    """A short name with no Chinese character on either side, or followed by a
+    word that makes it the place asked about (哈尔滨对…, 成都的…; the list is
+    ``place_followers`` in ``search/data/query_cues.json``) — not inside
+    another word (中山大学, 长治久安, 来宾接待)."""
     after = text[end : end + 1]
     before = text[start - 1 : start] if start else ""
-    if after == "的":
+    if any(text.startswith(word, end) for word in _place_followers()):
         return True
     return not _is_cjk(after) and not _is_cjk(before)
+
+
+@lru_cache(maxsize=1)
+def _place_followers() -> tuple[str, ...]:
+    from .query import query_cues
+
+    return tuple(query_cues().get("place_followers", ["的"]))
 
 
 def _is_cjk(char: str) -> bool:

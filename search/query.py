@@ -21,6 +21,7 @@ from ingest.profiles import bare_title
 from ingest.text import CN_NUM, NUM, cn_to_int
 
 from .places import PlaceIndex, PlaceMatch, _automaton, own_aliases
+from .quantity import QuantityClass, asked_quantity, asks_quantity
 
 INTENTS = ("compare", "precedent", "target", "enquiry")
 
@@ -74,6 +75,7 @@ class QueryAnalysis:
     title_doc_ids: set[str] | None = None  # documents whose title the query names (None: none named)
     articles: list[tuple[int, int | None]] = field(default_factory=list)  # 第二十条(之一) the query names: (20, None)
     genre: str | None = None  # "law" or "plan" when the question's words point at one (合法吗 / 规划里)
+    quantity: QuantityClass | None = None  # the kind of number asked (an age, days …), when one is
 
     @property
     def rewritten(self) -> str:
@@ -94,6 +96,7 @@ class QueryAnalysis:
             "documents": sorted(self.title_doc_ids) if self.title_doc_ids is not None else None,
             "articles": [f"{n}" + (f"之{sub}" if sub else "") for n, sub in self.articles],
             "genre": self.genre,
+            "quantity": self.quantity.name if self.quantity else None,
         }
 
 
@@ -225,6 +228,7 @@ class QueryAnalyzer:
                 analysis.expansions.extend(t for t in targets if fold(t) not in masked)
         analysis.intent = self._intent(masked, analysis)
         analysis.genre = self._genre(masked)
+        analysis.quantity = asked_quantity(query) if asks_quantity(query) else None
         content = masked
         for word in self._stop:
             if len(word) >= 2:

@@ -21,6 +21,7 @@ from ingest.model import Clause
 
 from .deadline import check as check_deadline
 from .fusion import ranked_rows, rrf_sparse, spread_across_groups, top_positions
+from .quantity import prints_quantity
 from .query import QueryAnalysis
 from .termstats import SubstringDF
 
@@ -60,6 +61,7 @@ class RerankWeights:
     dense_question: float = 0.0  # dense similarity to the question as typed (not the analysed query), standardised in the pool
     dense_rank: float = 0.0  # 5 / (5 + rank) by dense similarity within the rerank pool
     lexical_rank: float = 0.0  # 5 / (5 + rank) by BM25 within the rerank pool
+    figure: float = 0.0  # a "how old / how long / how much" question: the clause prints a figure of that kind
 
     @classmethod
     def load(cls) -> RerankWeights:
@@ -333,16 +335,19 @@ class HybridRetriever:
         )
         return self._order(candidates, top_k, spread)
 
-    def _question_dense(self, analysis: QueryAnalysis, text: str, rows: list[int]) -> dict[int, float] | None:
+    def _question_dense(
+        self, analysis: QueryAnalysis, text: str, rows: list[int]
+    ) -> dict[int, tuple[float, float]] | None:
         """The pool's dense similarity to the question as typed, standardised over
-        the pool: the analysed query drops the question words that e5 reads
-        (能不能, 合法吗), and the two readings disagree most on everyday questions."""
+        the pool and raw, per row: the analysed query drops the question words
+        that e5 reads (能不能, 合法吗), and the two readings disagree most on
+        everyday questions."""
         if not rows or analysis.query == text:
             return None
         scores = self.reader.vectors.scores(self.reader.embed_query(analysis.query), np.asarray(rows, dtype=np.int64))
         sd = float(scores.std()) or 1.0
         mu = float(scores.mean())
-        return {row: (float(v) - mu) / sd for row, v in zip(rows, scores, strict=True)}
+        return {row: ((float(v) - mu) / sd, float(v)) for row, v in zip(rows, scores, strict=True)}
 
     def _exact_dense(
         self, qvec: np.ndarray, allowed: np.ndarray | None, pool_rows: list[int]
@@ -462,7 +467,7 @@ class HybridRetriever:
         lex_all: Mapping[int, float] | None,
         lex_max: float,
         disabled: frozenset[str],
-        as_typed: dict[int, float] | None = None,
+        as_typed: dict[int, tuple[float, float]] | None = None,
     ) -> list[Candidate]:
         """Score ``rows`` on their features. ``fused``, ``dense_all`` and
         ``lex_all`` give each row's RRF, dense and BM25 score; ``dense_stats``
@@ -486,6 +491,7 @@ class HybridRetriever:
             doc = int(self._doc_index[row])
             f: dict[str, float] = {"rrf": float(fused[row])}
             f["dense"] = (float(dense_all[row]) - dense_mu) / dense_sd if dense_all is not None else 0.0
+            f["cosine"] = float(dense_all[row]) if dense_all is not None else 0.0  # for the answer's evidence, not ranked
             f["lexical"] = float(lex_all[row]) / lex_max if lex_all is not None and lex_max > 0 else 0.0
             f["coverage"] = sum(idf[t] for t in terms if t in text) / idf_total if terms else 0.0
             ind_text = ind or text
@@ -499,9 +505,12 @@ class HybridRetriever:
             f["title"] = sum(idf[t] for t in terms if t in title) / idf_total if terms else 0.0
             # the pool's own order by each signal, sharp at the top (RRF's k=60 is flat there):
             # a clause the dense model puts first is strong evidence when the words differ
-            f["dense_question"] = as_typed.get(row, 0.0) if as_typed else 0.0
+            typed_z, typed_cosine = as_typed.get(row, (0.0, f["cosine"])) if as_typed else (0.0, f["cosine"])
+            f["dense_question"] = typed_z
+            f["cosine_question"] = typed_cosine  # for the answer's evidence, not ranked
             f["dense_rank"] = 5.0 / (5.0 + dense_rank[row]) if row in dense_rank else 0.0
             f["lexical_rank"] = 5.0 / (5.0 + lexical_rank[row]) if row in lexical_rank else 0.0
+            f["figure"] = 1.0 if analysis.quantity is not None and prints_quantity(analysis.quantity, text) else 0.0
             if "rerank" in disabled:
                 score = f["rrf"]
             else:

@@ -199,9 +199,23 @@ def test_an_article_answers_with_its_sentence_and_citation(mixed_service):
     [
         ("晚上几点到早上几点不能向未成年人提供网络游戏服务？", "每日二十二时至次日八时"),
         ("助残日定在每年的哪一天？", "5月的第三个星期日"),
+        # the article is found for the age it prints, and of its two ages the woman's
+        ("女孩子最早多大可以登记结婚？", "二十周岁"),
     ],
 )
 def test_a_figure_is_read_from_the_article(mixed_service, question, value):
     answer = mixed_service.ask(question)
     assert answer.found and answer.answer == value
     assert answer.citations[0].kind == "article"
+
+
+def test_a_question_about_another_field_is_not_answered(mixed_service):
+    # the closest clauses are offered, but not as an answer (the off-topic gate)
+    answer = mixed_service.ask("出国护照怎么办理？")
+    assert not answer.found and answer.answer is None
+    assert answer.answer_text.startswith("以下是最接近的条款")
+
+
+def test_a_place_named_by_its_short_name_before_a_particle(mixed_service):
+    answer = mixed_service.ask("哈尔滨对每千名儿童拥有儿科医生数定了什么目标？")
+    assert not answer.found and "哈尔滨市" in answer.answer_text

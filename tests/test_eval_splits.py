@@ -22,13 +22,18 @@ pytestmark = [pytest.mark.integration, pytest.mark.eval]
 
 EVAL = REPO / "tests" / "data" / "eval"
 
-# split: (recall@10, MRR@10, target exact, answerable found, unanswerable refused)
-# measured (README "Quality"): tune 0.951 / 0.910 / 1.000 / 0.979 / 0.929,
-# test 0.859 / 0.786 / 0.786 / 0.950 / 0.852; one question less than that is
-# 0.04 of the unanswerable and the target questions, 0.007 of the answerable
+# set: (recall@10, MRR@10, target exact, answerable found, unanswerable refused);
+# None where a set has no such questions. Measured (README "Quality"):
+# tune 0.960 / 0.915 / 1.000 / 0.951 / 0.929, test 0.885 / 0.784 / 0.893 /
+# 0.921 / 0.963, probe 0.962 / 0.878 / 0.900 / 1.000 / 0.944, far — / — / — / — /
+# 0.700; one question less than that is 0.04 of the unanswerable and the target
+# questions of a split, 0.007 of its answerable ones. probe and far are tuning
+# sets written later (tests/data/eval/README.md), pinned like tune.
 FLOORS = {
-    "tune": (0.93, 0.89, 0.96, 0.96, 0.89),
-    "test": (0.84, 0.76, 0.74, 0.93, 0.81),
+    "tune": (0.94, 0.89, 0.96, 0.93, 0.89),
+    "test": (0.86, 0.76, 0.85, 0.90, 0.92),
+    "probe": (0.94, 0.85, 0.86, 0.96, 0.88),
+    "far": (None, None, None, None, 0.65),
 }
 
 
@@ -41,6 +46,8 @@ def test_retrieval_floors(split_result):
     split, result = split_result
     recall, mrr, *_ = FLOORS[split]
     overall = result["overall"]
+    if recall is None:
+        return
     assert overall["recall@10"] >= recall, (split, overall)
     assert overall["mrr@10"] >= mrr, (split, overall)
 
@@ -49,6 +56,7 @@ def test_answer_floors(split_result):
     split, result = split_result
     _, _, exact, found, refused = FLOORS[split]
     answers = {k: v for k, v in result["answers"].items() if k != "detail"}
-    assert answers["target_exact"] >= exact, (split, answers)
-    assert answers["answerable_found"] >= found, (split, answers)
+    if exact is not None:
+        assert answers["target_exact"] >= exact, (split, answers)
+        assert answers["answerable_found"] >= found, (split, answers)
     assert answers["unanswerable_not_found"] >= refused, (split, answers)

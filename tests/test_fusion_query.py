@@ -98,7 +98,7 @@ def test_ranked_rows_with_a_limit_is_the_prefix_of_the_full_ranking():
 
 
 def test_what_kind_of_number_a_question_asks():
-    from search.answer import asked_quantity, is_yes_no
+    from search.quantity import asked_quantity, is_yes_no
 
     cases = {
         "离婚申请多少天内可以撤回？": "days",
@@ -118,7 +118,7 @@ def test_what_kind_of_number_a_question_asks():
 
 
 def test_a_figure_span_keeps_its_qualifier_and_stops_at_a_longer_word():
-    from search.answer import quantity_classes
+    from search.quantity import quantity_classes
 
     classes = {qc.name: qc for qc in quantity_classes()[0]}
     assert classes["classes"].span.search("设置一所规模为六个班以上的幼儿园").group(0) == "六个班以上"

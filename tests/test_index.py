@@ -18,7 +18,7 @@ from index import (
     fold,
     get_embedder,
 )
-from index.chunking import passage_text, section_context, split_text
+from index.chunking import passage_text, section_context, split_sentences, split_text
 from index.embedders import shared_embedder
 from index.lexical import LexicalIndex, tokenize
 from index.store import ClauseStore
@@ -180,7 +180,23 @@ def test_section_context_and_passages() -> None:
     long_clause = corpus[1].clauses[2]
     chunks = split_text(long_clause.text)
     assert len(chunks) > 1 and all(len(c) <= 300 for c in chunks)
-    assert len(passage_text(long_clause, corpus[1].document)) == len(chunks)
+    passages = passage_text(long_clause, corpus[1].document)
+    context = "儿童与健康 策略措施："
+    # the chunks first, then every sentence on its own, each once
+    assert passages[: len(chunks)] == [context + c for c in chunks]
+    sentences = split_sentences(long_clause.text)
+    assert len(sentences) == 12 and passages[len(chunks) :] == [context + s for s in sentences]
+    assert len(set(passages)) == len(passages)
+
+
+def test_split_sentences() -> None:
+    assert split_sentences("只有一句话，没有第二句。") == []
+    assert split_sentences("第一句话说了一件事。第二句；短。第三句话也说了一件事！") == [
+        "第一句话说了一件事。",
+        "第三句话也说了一件事！",
+    ]
+    many = "".join(f"这是第{i}句完整的话。" for i in range(200))
+    assert len(split_sentences(many)) == 64
 
 
 # --- lexical ----------------------------------------------------------------------------

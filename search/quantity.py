@@ -1,0 +1,140 @@
+"""What kind of number a question asks for (days, an age, money, a time of
+day …) and how documents print that kind: the classes of
+``search/data/answer_units.json``. Used by the reranker (a clause that prints a
+figure of the kind asked) and by the answerer (the figure to quote, and a
+refusal when no clause prints that kind)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from ingest.text import fold
+
+
+@dataclass(frozen=True)
+class QuantityClass:
+    name: str
+    asked: re.Pattern[str]
+    span: re.Pattern[str]
+    units: tuple[str, ...]
+
+
+_NUMBER = r"[0-9０-９][0-9０-９.．]*|[零〇一二两三四五六七八九十百千万]+"
+
+
+@lru_cache(maxsize=1)
+def quantity_classes() -> tuple[tuple[QuantityClass, ...], tuple[str, ...]]:
+    """The kinds of number from ``search/data/answer_units.json``, in the order
+    they are tried, and the trailing qualifiers a printed value keeps."""
+    data = _units_data()
+    qualifiers = tuple(sorted(data["qualifiers"], key=len, reverse=True))
+    out = []
+    for c in data["classes"]:
+        units = tuple(sorted(c.get("units", []), key=len, reverse=True))
+        span = re.compile(c["pattern"]) if "pattern" in c else _span(units, tuple(c.get("prefixes", ())), qualifiers)
+        out.append(QuantityClass(c["name"], re.compile("|".join(f"(?:{a})" for a in c["asked"])), span, units))
+    return tuple(out), qualifiers
+
+
+@lru_cache(maxsize=1)
+def _units_data() -> dict[str, Any]:
+    with resources.files("search").joinpath("data", "answer_units.json").open(encoding="utf-8") as fh:
+        return dict(json.load(fh))
+
+
+def _span(units: tuple[str, ...], prefixes: tuple[str, ...], qualifiers: tuple[str, ...]) -> re.Pattern[str]:
+    """A printed figure of these units: a number (a range too) and its unit, or
+    one of the prefixes (百分之) and a number; a trailing qualifier kept."""
+    qual = "|".join(re.escape(q) for q in qualifiers)
+    unit = "|".join(re.escape(u) for u in units)
+    number = rf"(?:{_NUMBER})(?:\s*(?:—|–|-|~|～|至|到)\s*(?:{_NUMBER}))?"
+    # a unit does not run on into a longer word (十六周岁 is no 十六周)
+    alternatives = [rf"(?:{number})\s*(?:{unit})(?![岁期常])(?:{qual})?"]
+    if prefixes:
+        prefix = "|".join(re.escape(p) for p in prefixes)
+        alternatives.insert(0, rf"(?:{prefix})(?:{_NUMBER})(?:{qual})?")
+    return re.compile("|".join(alternatives))
+
+
+def asked_quantity(question: str) -> QuantityClass | None:
+    """The kind of number a question asks for (days, money, a time of day …), or
+    None. A question that names a unit of a class with unit groups (多少分钟,
+    几个月) gets the class narrowed to that unit's group: 10小时 is no answer
+    to 多少分钟."""
+    classes, _ = quantity_classes()
+    folded = fold(question)
+    for qc in classes:
+        if qc.asked.search(folded):
+            for group in _unit_groups().get(qc.name, ()):
+                if any(re.search(rf"(?:多少|几)\s*{re.escape(unit)}", folded) for unit in group):
+                    return _narrowed(qc, group)
+            return qc
+    return None
+
+
+@lru_cache(maxsize=1)
+def _unit_groups() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Per class, the units that measure alike (小时 and 个小时; 天 and 日)."""
+    return {
+        c["name"]: tuple(tuple(g) for g in c["groups"]) for c in _units_data()["classes"] if c.get("groups")
+    }
+
+
+@lru_cache(maxsize=64)
+def _narrowed(qc: QuantityClass, group: tuple[str, ...]) -> QuantityClass:
+    _, qualifiers = quantity_classes()
+    units = tuple(sorted(group, key=len, reverse=True))
+    return QuantityClass(qc.name, qc.asked, _span(units, (), qualifiers), units)
+
+
+_QUANTITY = re.compile(r"多少|几[个名所项岁次天年小成]|多长|多久|多高|多大|比例|额度|[百千万]分之|哪一天|几点")
+
+
+_GOAL = re.compile(r"目标|指标")
+
+
+def asks_goal(question: str) -> bool:
+    """Whether a question asks for a plan's goal (什么目标, 哪些指标) rather than what happens."""
+    return bool(_GOAL.search(question))
+
+
+@lru_cache(maxsize=1)
+def _yes_no() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    with resources.files("search").joinpath("data", "answer_units.json").open(encoding="utf-8") as fh:
+        data = json.load(fh)["yes_no"]
+    return tuple(data["endings"]), tuple(data["markers"])
+
+
+def is_yes_no(question: str) -> bool:
+    """Whether a question asks whether (…吗？, 有没有…, 能不能…) rather than what or how many."""
+    endings, markers = _yes_no()
+    core = re.sub(r"[\s？?！!。.，,]+$", "", question)
+    return core.endswith(endings) or any(m in question for m in markers) or bool(_A_NOT_A.search(question))
+
+
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")  # 管不管, 开不开, 算不算
+
+
+def asks_quantity(question: str) -> bool:
+    """Whether a question asks for a number (多少天, 几点到几点, 比例), not
+    whether — unless its last part asks for the number after all (有没有定上限，
+    是多少分钟？)."""
+    if is_yes_no(question):
+        last = _LAST_PART.split(question.strip().rstrip("？?！!。. "))[-1]
+        return asked_quantity(last) is not None and not is_yes_no(last)
+    return bool(_QUANTITY.search(question)) or asked_quantity(question) is not None
+
+
+_LAST_PART = re.compile(r"[，,；;？?]")
+
+
+
+
+def prints_quantity(quantity: QuantityClass, text: str) -> bool:
+    """Whether ``text`` prints a figure of the kind ``quantity``."""
+    return quantity.span.search(text) is not None

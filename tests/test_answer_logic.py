@@ -1,0 +1,104 @@
+"""Pure logic of the answerer: which of several figures in a sentence a
+question asks for, which of sibling targets, the kind of number asked, and the
+off-topic gate. No index, no model."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from ingest.model import Target
+from ingest.text import fold
+from search.answer import _distinct_share, _ends_with_head, _pick_in_sentence
+from search.calibration import Calibration
+from search.places import _reads_as_place
+from search.quantity import asked_quantity, asks_quantity
+
+
+def _pick(question: str, sentence: str, kind: str) -> str:
+    quantity = asked_quantity(question)
+    assert quantity is not None and quantity.name == kind, question
+    spans = [(m.start(), m.end(), m.group(0)) for m in quantity.span.finditer(sentence)]
+    assert len(spans) >= 2
+    return _pick_in_sentence(fold(question), sentence, spans)
+
+
+MARRIAGE = "结婚年龄，男不得早于二十二周岁，女不得早于二十周岁。"
+HOMEWORK = "严格控制作业总量，三至六年级书面作业平均完成时间不超过60分钟，初中不超过90分钟。"
+LEAVE = "符合法律、法规规定生育子女的夫妻，女方享受八十日的奖励假，男方享受十五日的陪产假。"
+SHARE = "公办幼儿园和普惠性民办幼儿园在园儿童比例不低于在园儿童总数的百分之八十，其中公办幼儿园在园儿童比例不低于在园儿童总数的百分之五十。"
+ORDER = "人民法院受理申请后，应当在七十二小时内作出人身安全保护令或者驳回申请；情况紧急的，应当在二十四小时内作出。"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "kind", "value"),
+    [
+        ("女孩子最早多大可以登记结婚？", MARRIAGE, "age", "二十周岁"),
+        ("男的最早几岁能结婚？", MARRIAGE, "age", "二十二周岁"),
+        ("初中生每天书面作业最多做多久？", HOMEWORK, "duration", "90分钟"),
+        ("三至六年级每天书面作业最多多长时间？", HOMEWORK, "duration", "60分钟"),
+        ("妈妈的奖励假有多少天？", LEAVE, "days", "八十日"),
+        ("爸爸的陪产假有几天？", LEAVE, "days", "十五日"),
+        ("公办幼儿园的在园孩子至少占多少？", SHARE, "percent", "百分之五十"),
+        ("公办和普惠性民办幼儿园在园儿童要占多少？", SHARE, "percent", "百分之八十"),
+        ("情况危急时法院最迟多久作出保护令？", ORDER, "duration", "二十四小时"),
+    ],
+)
+def test_the_figure_the_question_asks_for(question, sentence, kind, value):
+    assert _pick(question, sentence, kind) == value
+
+
+def _target(indicator: str, value: str) -> Target:
+    return Target(
+        indicator=indicator, indicator_norm=indicator, comparator="<", comparator_text="＜", value=None,
+        value_text=value, unit="%", year=2030, baseline=None, attribute=None, responsible_unit=None,
+        qualitative=False, clause_id="c", doc_id="d",
+    )
+
+
+def test_sibling_targets_are_told_apart_by_what_differs():
+    siblings = [_target("小学生近视率（%）", "＜38"), _target("初中生近视率（%）", "＜60"), _target("高中阶段学生近视率（%）", "＜70")]
+    question = fold("大渡口区给初中学生近视比例定的上限是多少")
+    shares = [_distinct_share(question, t, siblings) for t in siblings]
+    assert shares.index(max(shares)) == 1
+    assert _distinct_share(question, siblings[0], siblings[:1]) == 0.0  # alone: nothing to tell apart
+
+
+def test_a_rate_head_with_a_word_between():
+    assert _ends_with_head("中小学生体质健康优良达标率（%）", "良率")
+    assert _ends_with_head("婴儿死亡率", "亡率")
+    assert not _ends_with_head("心理健康教育教师配置率", "良率")
+
+
+def test_a_question_that_names_a_unit_takes_only_that_unit():
+    minutes = asked_quantity("每天书面作业有没有定上限，是多少分钟？")
+    assert minutes is not None and minutes.units == ("分钟",)
+    assert minutes.span.search("保证小学生10小时睡眠") is None
+    days = asked_quantity("陪产假多少天？")  # 天 and 日 measure alike
+    assert days is not None and days.span.search("享受十五日的陪产假").group(0) == "十五日"
+    age = asked_quantity("最低几岁？")
+    assert age is not None and age.span.search("年满三十周岁").group(0) == "三十周岁"
+
+
+def test_a_yes_no_question_that_asks_the_number_at_the_end():
+    assert asks_quantity("乡宁县对书面作业时间有没有定上限，是多少分钟？")
+    assert not asks_quantity("有没有规定每天睡多少小时？")
+    assert not asks_quantity("学校能不能在寒暑假组织学生集体补课？")
+
+
+def test_a_short_place_name_reads_as_a_place_before_a_particle():
+    text = "哈尔滨对儿科医生定了什么目标"
+    assert _reads_as_place(text, 0, 3)
+    assert not _reads_as_place("中山大学附属医院", 0, 2)
+    assert not _reads_as_place("来宾接待规定", 0, 2)
+
+
+def test_the_off_topic_gate():
+    gate = Calibration(["cosine"], [0.9], [0.02], [4.0], 0.0, threshold=0.3)
+    cal = Calibration(["coverage"], [0.0], [1.0], [1.0], 0.0, threshold=0.5, gate=gate)
+    assert cal.off_topic({"cosine": 0.85})  # far below the questions it was fitted on
+    assert not cal.off_topic({"cosine": 0.92})
+    assert not Calibration().off_topic({"cosine": 0.0})  # no gate fitted: nothing is off topic
+    assert not cal.off_topic({"coverage": 0.1})  # no similarity (a clause the question names): not judged
+    assert math.isclose(gate.probability({"cosine": 0.9}), 0.5)
