@@ -293,6 +293,7 @@ def build_index(
     faiss_mmap: bool = False,
     keep_versions: int = DEFAULT_KEEP_VERSIONS,
     lock_timeout: float | None = None,
+    sentence_passages: bool = True,
 ) -> BuildReport:
     """Build the index of ``parsed`` at ``out_dir`` and make it current.
 
@@ -301,7 +302,9 @@ def build_index(
     ``store`` is the vector store spec (``faiss`` | ``milvus`` | ``milvus:<uri>``),
     ``faiss_index`` the ANN index type (``auto`` follows corpus size) and
     ``faiss_mmap`` whether readers memory-map the FAISS file; all three are
-    recorded in the manifest's ``store`` entry.
+    recorded in the manifest's ``store`` entry. ``sentence_passages``: embed
+    each sentence of a multi-sentence clause on its own too (recorded in the
+    manifest's chunking recipe).
 
     Everything is written into ``out_dir/versions/.building-<id>`` and
     flushed to disk; only when complete (manifest last, with the size and
@@ -332,7 +335,7 @@ def build_index(
         store_config: dict = {}
         vector_store = None
         try:
-            clause_passages = [passage_text(c, doc_by_id[c.doc_id]) for c in clauses]
+            clause_passages = [passage_text(c, doc_by_id[c.doc_id], sentence_passages) for c in clauses]
             chunk_rows = np.fromiter(
                 (row for row, passages in enumerate(clause_passages) for _ in passages),
                 dtype=np.int64,
@@ -386,7 +389,7 @@ def build_index(
                     "clauses": len(clauses),
                     "vectors": int(vector_store.ntotal),
                 },
-                chunking=chunking_params(),
+                chunking=chunking_params(sentence_passages),
                 lexical={"fields": list(FIELDS), "tokenizer_version": TOKENIZER_VERSION},
                 store=store_config,
                 files=files,

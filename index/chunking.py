@@ -114,15 +114,18 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in pieces if len(p) >= SENTENCE_MIN_CHARS][:SENTENCES_PER_CLAUSE]
 
 
-def passage_text(clause: Clause, document: Document) -> list[str]:
-    """The strings embedded for ``clause``: each chunk, then each sentence of a
-    multi-sentence clause, prefixed with its section context. At least one
-    string, even for an empty clause text; no string twice."""
+def passage_text(clause: Clause, document: Document, sentences: bool = True) -> list[str]:
+    """The strings embedded for ``clause``: each chunk, then (with
+    ``sentences``) each sentence of a multi-sentence clause, prefixed with its
+    section context. At least one string, even for an empty clause text; no
+    string twice."""
     context = section_context(clause.section_path)
     if not clause.text.strip():
         return [context or document.title]
     chunks = split_text(clause.text)
     passages = [context + chunk for chunk in chunks]
+    if not sentences:
+        return passages
     seen = set(chunks)
     for sentence in split_sentences(clause.text):
         if sentence not in seen:
@@ -131,13 +134,14 @@ def passage_text(clause: Clause, document: Document) -> list[str]:
     return passages
 
 
-def chunking_params() -> dict[str, object]:
-    """The recipe, as recorded in a manifest."""
+def chunking_params(sentences: bool = True) -> dict[str, object]:
+    """The recipe, as recorded in a manifest (``sentences``: whether sentences
+    are passages too; the setting ``sentence_passages``)."""
     return {
         "version": CHUNKING_VERSION,
         "chunk_size": CHUNK_SIZE,
         "chunk_overlap": CHUNK_OVERLAP,
         "separators": list(SEPARATORS),
         "context": "section_context",
-        "sentences": {"min_chars": SENTENCE_MIN_CHARS, "per_clause": SENTENCES_PER_CLAUSE},
+        "sentences": {"min_chars": SENTENCE_MIN_CHARS, "per_clause": SENTENCES_PER_CLAUSE} if sentences else None,
     }

@@ -252,7 +252,7 @@ def _source_of(entry: ManifestDocument | None, parsed: ParsedDocument) -> tuple[
     return "", parsed.document.source_file
 
 
-def _needs_build(current: _Current, embedder: Embedder | None) -> bool:
+def _needs_build(current: _Current, embedder: Embedder | None, sentence_passages: bool = True) -> bool:
     """True when the index must be rebuilt even with the same documents
     (none yet, another embedder, other chunking or tokenizer)."""
     manifest = current.manifest
@@ -260,7 +260,7 @@ def _needs_build(current: _Current, embedder: Embedder | None) -> bool:
         return True
     return (
         (embedder is not None and embedder.name != manifest.embedder)
-        or manifest.chunking != chunking_params()
+        or manifest.chunking != chunking_params(sentence_passages)
         or manifest.lexical.get("tokenizer_version") != TOKENIZER_VERSION
         or manifest.layout != index_layout()  # files of an older format: rebuilt in the current one
     )
@@ -498,7 +498,7 @@ def update_index(
         store_changed = current_store is not None and str(store) != current_store
         if (
             force or report.added or report.replaced or report.removed or store_changed
-            or _needs_build(current, embedder)
+            or _needs_build(current, embedder, settings.get_bool("sentence_passages"))
         ):
             if embedder is None:
                 spec = current.manifest.embedder if current.manifest else settings.get("embedder")
@@ -511,6 +511,7 @@ def update_index(
                     provenance=provenance, locked=True, store=str(store),
                     faiss_index=settings.get("faiss_index"), faiss_mmap=settings.get_bool("faiss_mmap"),
                     keep_versions=settings.get_int("keep_versions"),
+                    sentence_passages=settings.get_bool("sentence_passages"),
                 )
             finally:
                 cache.close()

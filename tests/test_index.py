@@ -18,7 +18,7 @@ from index import (
     fold,
     get_embedder,
 )
-from index.chunking import passage_text, section_context, split_sentences, split_text
+from index.chunking import chunking_params, passage_text, section_context, split_sentences, split_text
 from index.embedders import shared_embedder
 from index.lexical import LexicalIndex, tokenize
 from index.store import ClauseStore
@@ -187,6 +187,9 @@ def test_section_context_and_passages() -> None:
     sentences = split_sentences(long_clause.text)
     assert len(sentences) == 12 and passages[len(chunks) :] == [context + s for s in sentences]
     assert len(set(passages)) == len(passages)
+    # the setting sentence_passages=0: chunks only, and a recipe of its own in the manifest
+    assert passage_text(long_clause, corpus[1].document, sentences=False) == [context + c for c in chunks]
+    assert chunking_params(False) != chunking_params(True)
 
 
 def test_split_sentences() -> None:
