@@ -31,6 +31,7 @@ from .quantity import (
     QuantityClass,
     asked_quantity,
     asks_goal,
+    asks_number_word,
     asks_quantity,
     quantity_classes,
 )
@@ -129,7 +130,12 @@ class Answerer:
         return self._df.idf(term)
 
     def _terms(self, analysis: QueryAnalysis) -> list[str]:
-        return [t for t in dict.fromkeys(words(analysis.content)) if len(t) >= 2 or t.isdigit()]
+        """The question's content words, without the words that ask for a number
+        (几天, 多少): they are no evidence for a clause."""
+        return [
+            t for t in dict.fromkeys(words(analysis.content))
+            if (len(t) >= 2 or t.isdigit()) and not asks_number_word(t)
+        ]
 
     def _found_in(self, analysis: QueryAnalysis, term: str, folded: str) -> bool:
         return term in folded or any(
@@ -236,11 +242,24 @@ class Answerer:
             "value": value,
             "agreement": min(agree, 1.0),
             "printed": self.printed(analysis),
-            # a clause put first because the question names it (第一千零八十四条)
-            # was not ranked: it has no similarity, and the gate does not apply
-            **({"cosine": float(features["cosine"])} if "cosine" in features else {}),
-            **({"cosine_question": float(features["cosine_question"])} if "cosine_question" in features else {}),
+            **self._closeness(top, hits),
         }
+
+    @staticmethod
+    def _closeness(top: Hit, hits: list[Hit]) -> dict[str, float]:
+        """For the off-topic gate: the best raw similarity among the cited clause
+        and the first three hits (a table row cited for its value is a short
+        text, closer to nothing). A clause put first because the question names
+        it (第一千零八十四条) was not ranked: it has no similarity, and the gate
+        does not apply."""
+        if "cosine" not in (top.features or {}):
+            return {}
+        ranked = [h.features for h in [top, *hits[:3]] if h.features and "cosine" in h.features]
+        out = {"cosine": max(float(f["cosine"]) for f in ranked)}
+        typed = [float(f["cosine_question"]) for f in ranked if "cosine_question" in f]
+        if typed:
+            out["cosine_question"] = max(typed)
+        return out
 
     def _calibrated(self, answer: Answer, analysis: QueryAnalysis, hits: list[Hit]) -> Answer:
         if answer.ruled:

@@ -92,6 +92,12 @@ def _narrowed(qc: QuantityClass, group: tuple[str, ...]) -> QuantityClass:
     return QuantityClass(qc.name, qc.asked, _span(units, (), qualifiers), units)
 
 
+def asks_number_word(word: str) -> bool:
+    """Whether a word of a question only asks for a number (几天, 多少, 几岁)."""
+    return bool(_NUMBER_WORD.fullmatch(word))
+
+
+_NUMBER_WORD = re.compile(r"(?:多少|几)[个名所项岁次天年小成日周月点]?|多少钱|多长|多久|多大|几时")
 _QUANTITY = re.compile(r"多少|几[个名所项岁次天年小成]|多长|多久|多高|多大|比例|额度|[百千万]分之|哪一天|几点")
 
 

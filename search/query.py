@@ -230,6 +230,12 @@ class QueryAnalyzer:
         analysis.genre = self._genre(masked)
         analysis.quantity = asked_quantity(query) if asks_quantity(query) else None
         content = masked
+        if analysis.intent == "compare":
+            # the words that ask for a comparison (各地, 有规定的地方列一下) say how to
+            # answer, not what about: they are no evidence for a clause
+            for cue in sorted(self._intent_cues.get("compare", []), key=len, reverse=True):
+                if len(cue) >= 2:
+                    content = content.replace(cue, " ")
         for word in self._stop:
             if len(word) >= 2:
                 content = content.replace(word, " ")

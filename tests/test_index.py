@@ -18,7 +18,13 @@ from index import (
     fold,
     get_embedder,
 )
-from index.chunking import chunking_params, passage_text, section_context, split_sentences, split_text
+from index.chunking import (
+    chunking_params,
+    passage_text,
+    section_context,
+    split_sentences,
+    split_text,
+)
 from index.embedders import shared_embedder
 from index.lexical import LexicalIndex, tokenize
 from index.store import ClauseStore
