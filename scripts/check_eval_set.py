@@ -409,19 +409,11 @@ def check(eval_dir: Path = EVAL_DIR, docs: dict[str, Doc] | None = None) -> Repo
     everyone = dev + questions
     by_text: dict[str, Question] = {}
     for q in everyone:
-        key = squash(q.row.get("query", ""))
-        if key in by_text:
-            report.error(q, f"same query as {by_text[key].where}")
-        by_text.setdefault(key, q)
+        _repeat(q, by_text, report)
     tests = [q for q in questions if q.split == "test"]
     others = dev + [q for q in questions if q.split == "tune"]
     for t in tests:
-        for o in others:
-            r = overlap(t.row["query"], o.row["query"])
-            if r >= NEAR_DUP_ERROR:
-                report.error(t, f"near-duplicate of {o.where} (overlap {r:.2f})")
-            elif r >= NEAR_DUP_WARN:
-                report.warn(t, f"shares many characters with {o.where} (overlap {r:.2f})")
+        _near_duplicates(t, others, report)
 
     # development sets outside the split (tuned on like tune; see README): each
     # question checked the same way, none a repeat or near repeat of a test question
@@ -434,17 +426,28 @@ def check(eval_dir: Path = EVAL_DIR, docs: dict[str, Doc] | None = None) -> Repo
             if q.qid in ids or q.qid in dev_ids:
                 report.error(q, "id collides with a tune, test or dev id")
             check_question(q, docs, report)
-            key = squash(q.row.get("query", ""))
-            if key in by_text:
-                report.error(q, f"same query as {by_text[key].where}")
-            by_text.setdefault(key, q)
-            for t in tests:
-                r = overlap(t.row["query"], q.row["query"])
-                if r >= NEAR_DUP_ERROR:
-                    report.error(q, f"near-duplicate of {t.where} (overlap {r:.2f})")
-                elif r >= NEAR_DUP_WARN:
-                    report.warn(q, f"shares many characters with {t.where} (overlap {r:.2f})")
+            _repeat(q, by_text, report)
+            _near_duplicates(q, tests, report)
     return report
+
+
+def _repeat(q: Question, by_text: dict[str, Question], report: Report) -> None:
+    """An error when ``q`` repeats a question already seen (whitespace aside)."""
+    key = squash(q.row.get("query", ""))
+    if key in by_text:
+        report.error(q, f"same query as {by_text[key].where}")
+    by_text.setdefault(key, q)
+
+
+def _near_duplicates(q: Question, others: list[Question], report: Report) -> None:
+    """An error when ``q`` shares NEAR_DUP_ERROR of its character pairs with one
+    of ``others``, a warning from NEAR_DUP_WARN."""
+    for o in others:
+        r = overlap(q.row["query"], o.row["query"])
+        if r >= NEAR_DUP_ERROR:
+            report.error(q, f"near-duplicate of {o.where} (overlap {r:.2f})")
+        elif r >= NEAR_DUP_WARN:
+            report.warn(q, f"shares many characters with {o.where} (overlap {r:.2f})")
 
 
 def summary(report: Report) -> str:

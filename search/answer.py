@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -142,37 +143,34 @@ class Answerer:
             alt in folded for key, alts in analysis.synonym_hits if key in term or term in key for alt in alts
         )
 
+    def _weighted_share(self, analysis: QueryAnalysis, found: Callable[[str], bool], empty: float) -> float:
+        """IDF-weighted share of the question's content words for which ``found``
+        holds (``empty`` for a question without content words)."""
+        terms = self._terms(analysis)
+        if not terms:
+            return empty
+        weights = [self._idf(term) for term in terms]
+        total = sum(weights)
+        got = sum(w for term, w in zip(terms, weights, strict=True) if found(term))
+        return got / total if total else empty
+
     def coverage(self, analysis: QueryAnalysis, text: str) -> float:
         """IDF-weighted share of the question's content words found in text;
         a colloquial word counts as found when one of its plan words is."""
         folded = fold(text)
-        terms = self._terms(analysis)
-        if not terms:
-            return 0.0
-        total = got = 0.0
-        for term in terms:
-            w = self._idf(term)
-            total += w
-            if self._found_in(analysis, term, folded):
-                got += w
-        return got / total if total else 0.0
+        return self._weighted_share(analysis, lambda term: self._found_in(analysis, term, folded), 0.0)
 
     def printed(self, analysis: QueryAnalysis) -> float:
         """IDF-weighted share of the question's content words that some clause
         prints (a colloquial word counts when one of its plan words does): low
         when the question is about something the documents never mention
         (股票交易印花税, 护照), whatever clause happens to come closest."""
-        terms = self._terms(analysis)
-        if not terms:
-            return 1.0
-        total = got = 0.0
-        for term in terms:
-            w = self._idf(term)
-            total += w
+
+        def somewhere(term: str) -> bool:
             alts = [alt for key, found in analysis.synonym_hits if key in term or term in key for alt in found]
-            if self._df.df(term) > 0 or any(self._df.df(fold(alt)) > 0 for alt in alts):
-                got += w
-        return got / total if total else 1.0
+            return self._df.df(term) > 0 or any(self._df.df(fold(alt)) > 0 for alt in alts)
+
+        return self._weighted_share(analysis, somewhere, 1.0)
 
     def key_coverage(self, analysis: QueryAnalysis, text: str, n: int = 2) -> float:
         """Share of the question's ``n`` rarest content words found in text."""
