@@ -12,6 +12,7 @@ an indicator the named plan does not set.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -48,6 +49,11 @@ _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
 # of the question's content (IDF-weighted).
 MIN_COVERAGE = 0.33
 MIN_TARGET_FIT = 2.0
+# Bounds on what an answer reads of one sentence, whatever a document holds:
+# the figures of the kind asked (the first ones), and the words on either side
+# of a figure that say what it counts.
+FIGURES_PER_SENTENCE = 32
+PIECE_CHARS = 200
 # in a comparison, a document's figure is listed when its sentence covers the
 # question at least this share as well as the best document's does
 COMPARE_SHARE = 0.7
@@ -501,7 +507,7 @@ class Answerer:
             if rank >= 3 and self.coverage(analysis, hit.text) < MIN_FIGURE_COVERAGE:
                 continue  # past the first clauses, only one about the question's own words
             for sentence in _FULL_STOP.split(_strip_article_number(_strip_item_number(hit.text))):
-                spans = [(m.start(), m.end(), m.group(0)) for m in quantity.span.finditer(sentence)]
+                spans = [(m.start(), m.end(), m.group(0)) for m in itertools.islice(quantity.span.finditer(sentence), FIGURES_PER_SENTENCE)]
                 if not spans:
                     continue
                 if heads and not any(h in fold(sentence) or h in normalize_indicator(sentence) for h in heads):
@@ -677,8 +683,10 @@ _FULL_STOP = re.compile(r"(?<=[。！!？?])")
 
 
 def _comma_piece(sentence: str, start: int, end: int) -> str:
-    """The comma-separated piece of ``sentence`` that a value at [start, end) stands in."""
-    since = max(sentence.rfind(p, 0, start) for p in "，,：:；;") + 1
+    """The comma-separated piece of ``sentence`` that a value at [start, end)
+    stands in (at most PIECE_CHARS on either side of the value)."""
+    low = max(0, start - PIECE_CHARS)
+    since = max(max(sentence.rfind(p, low, start) for p in "，,：:；;") + 1, low)
     return _value_segment(sentence, start, end, since)
 
 
@@ -713,8 +721,9 @@ def _value_segment(sentence: str, start: int, end: int, since: int) -> str:
     """The words that go with a value printed at ``sentence[start:end]``: from
     ``since`` (the end of the value before it, or the sentence start) to the
     value, and on to the next comma or stop."""
-    ends = [i for i in (sentence.find(p, end) for p in "，,。；;") if i >= 0]
-    return sentence[since:min(ends) if ends else len(sentence)]
+    high = min(len(sentence), end + PIECE_CHARS)
+    ends = [i for i in (sentence.find(p, end, high) for p in "，,。；;") if i >= 0]
+    return sentence[max(since, start - PIECE_CHARS):min(ends) if ends else high]
 
 
 _TRAILING_PARENS = re.compile(r"[（(][^）)]*[）)]$")

@@ -24,7 +24,10 @@ class QuantityClass:
     units: tuple[str, ...]
 
 
-_NUMBER = r"[0-9０-９][0-9０-９.．]*|[零〇一二两三四五六七八九十百千万]+"
+# A printed number: bounded runs, so a span search stays linear in the text
+# (an unbounded run of numerals with no unit after it made every start position
+# rescan the run: 32,000 一 took 20 s).
+_NUMBER = r"[0-9０-９][0-9０-９.．]{0,15}|[零〇一二两三四五六七八九十百千万]{1,12}"
 
 
 @lru_cache(maxsize=1)
@@ -52,9 +55,9 @@ def _span(units: tuple[str, ...], prefixes: tuple[str, ...], qualifiers: tuple[s
     one of the prefixes (百分之) and a number; a trailing qualifier kept."""
     qual = "|".join(re.escape(q) for q in qualifiers)
     unit = "|".join(re.escape(u) for u in units)
-    number = rf"(?:{_NUMBER})(?:\s*(?:—|–|-|~|～|至|到)\s*(?:{_NUMBER}))?"
+    number = rf"(?:{_NUMBER})(?:\s{{0,3}}(?:—|–|-|~|～|至|到)\s{{0,3}}(?:{_NUMBER}))?"
     # a unit does not run on into a longer word (十六周岁 is no 十六周)
-    alternatives = [rf"(?:{number})\s*(?:{unit})(?![岁期常])(?:{qual})?"]
+    alternatives = [rf"(?:{number})\s{{0,3}}(?:{unit})(?![岁期常])(?:{qual})?"]
     if prefixes:
         prefix = "|".join(re.escape(p) for p in prefixes)
         alternatives.insert(0, rf"(?:{prefix})(?:{_NUMBER})(?:{qual})?")

@@ -102,3 +102,19 @@ def test_the_off_topic_gate():
     assert not Calibration().off_topic({"cosine": 0.0})  # no gate fitted: nothing is off topic
     assert not cal.off_topic({"coverage": 0.1})  # no similarity (a clause the question names): not judged
     assert math.isclose(gate.probability({"cosine": 0.9}), 0.5)
+
+
+def test_figure_reading_stays_linear_on_hostile_text():
+    # A run of numerals with no unit after it once made every start position
+    # rescan the run (32,000 一 took 20 s per search); this is 200,000.
+    from search.quantity import quantity_classes
+
+    run = "一" * 200_000
+    for quantity in quantity_classes()[0]:
+        assert quantity.span.search(run) is None, quantity.name
+    # a sentence of many figures and no comma: each figure's words are bounded
+    from search.answer import PIECE_CHARS, _comma_piece
+
+    sentence = "规定" + "1天" * 100_000 + "。"
+    piece = _comma_piece(sentence, 100_000, 100_002)
+    assert len(piece) <= 2 * PIECE_CHARS + 2
