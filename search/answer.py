@@ -754,8 +754,14 @@ def _ends_with_head(name: str, head: str) -> bool:
 
 
 def _without_unit(indicator: str) -> str:
-    """An indicator name without the unit printed after it: 婴儿死亡率（‰） → 婴儿死亡率."""
-    return _TRAILING_PARENS.sub("", indicator)
+    """An indicator name without the unit printed after it: 婴儿死亡率（‰） → 婴儿死亡率.
+    Only the last UNIT_CHARS are looked at (a unit is short), so a name of any
+    length costs the same."""
+    head, tail = indicator[:-UNIT_CHARS], indicator[-UNIT_CHARS:]
+    return head + _TRAILING_PARENS.sub("", tail)
+
+
+UNIT_CHARS = 40
 
 
 def _names_indicator(question: str, target: Target) -> bool:

@@ -364,11 +364,16 @@ def compare_layout(comparison: Comparison, max_plans: int = MAX_CHART_PLANS) -> 
 # ---- the shared-wording heatmap ----------------------------------------------------------------
 
 _PERIOD = re.compile(r"[（(][^（()）]*\d{4}[^（()）]*[)）]\s*$")
+PERIOD_CHARS = 40
 
 
 def plan_label(title: str | None, doc_id: str) -> str:
     """A plan's short name: its title without the period in brackets."""
-    return _PERIOD.sub("", title or "").strip() or doc_id
+    title = title or ""
+    # the period is printed at the end (（2021—2030年）): only the tail is looked at,
+    # so a title of any length costs the same
+    head, tail = title[:-PERIOD_CHARS], title[-PERIOD_CHARS:]
+    return (head + _PERIOD.sub("", tail)).strip() or doc_id
 
 
 def shared_wording_matrix(report: SharedWordingReport) -> tuple[list[str], list[str], list[list[int]]]:

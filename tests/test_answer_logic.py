@@ -118,3 +118,14 @@ def test_figure_reading_stays_linear_on_hostile_text():
     sentence = "规定" + "1天" * 100_000 + "。"
     piece = _comma_piece(sentence, 100_000, 100_002)
     assert len(piece) <= 2 * PIECE_CHARS + 2
+
+
+def test_units_and_periods_are_read_from_the_tail_only():
+    from search.answer import _without_unit
+    from search.charts import plan_label
+
+    assert _without_unit("婴儿死亡率（‰）") == "婴儿死亡率"
+    assert plan_label("自贡市儿童发展纲要（2021—2030年）", "d") == "自贡市儿童发展纲要"
+    # a name of 200,000 open brackets once cost a scan per bracket
+    assert _without_unit("（" * 200_000) == "（" * 200_000
+    assert plan_label("（" * 200_000, "d") == "（" * 200_000
