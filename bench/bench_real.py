@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import REPO, progress  # bench/ is on sys.path when run as a script
+from common import REPO, progress, sentence_passages  # bench/ is on sys.path when run as a script
 
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -210,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         began = time.perf_counter()
         parsed = parse_paths([folder], report := IngestReport())
         parse_s = time.perf_counter() - began
-        texts_by_doc = {p.document.doc_id: [t for c in p.clauses for t in passage_text(c, p.document, _sentences())] for p in parsed}
+        sentences = sentence_passages()
+        texts_by_doc = {p.document.doc_id: [t for c in p.clauses for t in passage_text(c, p.document, sentences)] for p in parsed}
         unique = list(dict.fromkeys(t for texts in texts_by_doc.values() for t in texts))
         results["parse"] = {
             "files": len(report.files),
@@ -344,14 +345,6 @@ def main(argv: list[str] | None = None) -> int:
     if chart:
         print(f"wrote {chart.relative_to(REPO) if chart.is_relative_to(REPO) else chart}")
     return 0
-
-
-def _sentences() -> bool:
-    """The setting ``sentence_passages`` (POLICY_SEARCH_SENTENCE_PASSAGES): whether
-    sentences are passages too, as the index builds them."""
-    from policy_search import settings
-
-    return settings.get_bool("sentence_passages")
 
 
 if __name__ == "__main__":

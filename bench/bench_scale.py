@@ -53,7 +53,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import REPO, pct, progress  # bench/ is on sys.path when run as a script
+from common import (  # bench/ is on sys.path when run as a script
+    REPO,
+    pct,
+    progress,
+    sentence_passages,
+)
 
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -243,9 +248,10 @@ def base_vectors(base, embedder, cache_paths: list[Path]) -> tuple[list[list[np.
     from index.chunking import passage_text
 
     per_clause: list[list[str]] = []
+    sentences = sentence_passages()
     for item in base:
         for clause in item.clauses:
-            per_clause.append(passage_text(clause, item.document, _sentences()))
+            per_clause.append(passage_text(clause, item.document, sentences))
     unique = list(dict.fromkeys(t for ps in per_clause for t in ps))
     vectors: dict[str, np.ndarray] = {}
     for path in cache_paths:
@@ -295,6 +301,7 @@ def derived_table(synth_iter, base_clause_vecs: list[list[np.ndarray]], base, no
         offset_of[item.document.doc_id] = offset
         offset += len(item.clauses)
     rng = np.random.default_rng(seed)
+    sentences = sentence_passages()
     docs, table = [], {}
     for doc, item, _ in synth_iter:
         docs.append(doc)
@@ -302,7 +309,7 @@ def derived_table(synth_iter, base_clause_vecs: list[list[np.ndarray]], base, no
         passages, sources = [], []
         for i, clause in enumerate(doc.clauses):
             real = base_clause_vecs[first + i]
-            for j, text in enumerate(passage_text(clause, doc.document, _sentences())):
+            for j, text in enumerate(passage_text(clause, doc.document, sentences)):
                 passages.append(text)
                 sources.append(real[min(j, len(real) - 1)])
         if not passages:
@@ -699,7 +706,7 @@ def run_factor(factor, base, base_clause_vecs, embedder, queries, qvec_queries, 
     try:
         report = build_index(
             docs, index_dir, embedder=build_embedder, cache=cache, progress=True, faiss_index="flat",
-            sentence_passages=_sentences(),
+            sentence_passages=sentence_passages(),
         )
     finally:
         if cache is not None:
@@ -1134,14 +1141,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
     print(f"total {results['seconds']:.0f}s")
     return 0
-
-
-def _sentences() -> bool:
-    """The setting ``sentence_passages`` (POLICY_SEARCH_SENTENCE_PASSAGES): whether
-    sentences are passages too, as the index builds them."""
-    from policy_search import settings
-
-    return settings.get_bool("sentence_passages")
 
 
 if __name__ == "__main__":

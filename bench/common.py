@@ -53,3 +53,11 @@ def dev_queries() -> list[str]:
             if line.strip():
                 out.append(json.loads(line)["query"])
     return out
+
+
+def sentence_passages() -> bool:
+    """The setting ``sentence_passages`` (POLICY_SEARCH_SENTENCE_PASSAGES): whether
+    sentences are passages too, as the index builds them; the benchmarks follow it."""
+    from policy_search import settings
+
+    return settings.get_bool("sentence_passages")

@@ -13,13 +13,11 @@ an indicator the named plan does not set.
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from index.lexical import words
@@ -31,11 +29,10 @@ from .calibration import Calibration
 from .hits import Hit
 from .quantity import (
     QuantityClass,
-    asked_quantity,
     asks_goal,
     asks_number_word,
-    asks_quantity,
     quantity_classes,
+    units_data,
 )
 from .query import QueryAnalysis
 from .targets_table import TargetTable, best_targets_per_document
@@ -198,8 +195,7 @@ class Answerer:
             )
         hits = result.hits
         scope = self._docs_in_scope(filters, analysis)
-        asks_number = asks_quantity(question)
-        quantity = asked_quantity(question) if asks_number else None
+        asks_number, quantity = analysis.asks_number, analysis.quantity
         answer: Answer | None = None
         if analysis.intent == "compare":
             answer = self._compare_answer(analysis, hits, scope, quantity)
@@ -236,7 +232,7 @@ class Answerer:
         features = top.features or {}
         # a "how many" question is answered by a value of the kind asked, any
         # other by a rule, measure, target or principle more than by narrative
-        value = 1.0 if not asks_quantity(analysis.query) or answer.values or answer.evidence.get("figure") else 0.0
+        value = 1.0 if not analysis.asks_number or answer.values or answer.evidence.get("figure") else 0.0
         kind = 0.5 if top.kind == "narrative" else 1.0
         return {
             "dense": float(features.get("dense", 0.0)),
@@ -308,7 +304,7 @@ class Answerer:
                     pool[id(t)] = (t, penalty)
         question = fold(analysis.query + " " + " ".join(analysis.expansions))
         targets = [(t, penalty) for t, penalty in pool.values()]
-        if asks_quantity(analysis.query):
+        if analysis.asks_number:
             targets = [(t, p) for t, p in targets if _unit_fits(quantity, t)]
         if analysis.years:
             targets = [(t, p) for t, p in targets if self._target_year(t) in analysis.years]
@@ -422,7 +418,7 @@ class Answerer:
         about a topic (近视 with no school stage named) — every target of the same
         clause whose name shares the question's topic and that the question does
         not tell apart from the best."""
-        if _names_indicator(analysis.query, best) or asks_quantity(analysis.query) or _rate_heads(analysis):
+        if _names_indicator(analysis.query, best) or analysis.asks_number or _rate_heads(analysis):
             return [best]  # the question names what it asks for
         question = fold(analysis.query)
         topic = {b for b in _bigrams(fold(_without_unit(best.indicator))) if b in question}
@@ -639,8 +635,7 @@ def _bigrams(text: str) -> list[str]:
 def _word_lists() -> tuple[frozenset[str], frozenset[str]]:
     """Function characters (的, 是 …: no evidence of what a value measures) and
     generic indicator heads (比例, 人数 …: 比例 in a question names no indicator)."""
-    with resources.files("search").joinpath("data", "answer_units.json").open(encoding="utf-8") as fh:
-        data = json.load(fh)
+    data = units_data()
     return frozenset(data["function_characters"]), frozenset(data["generic_heads"])
 
 
@@ -773,12 +768,7 @@ def _names_indicator(question: str, target: Target) -> bool:
 def target_fit(question_folded: str, target: Target) -> float:
     """How well a target answers a question: how many character pairs of its
     indicator name the question shares, plus the share of the name covered."""
-    name = fold(_without_unit(target.indicator))
-    pairs = [b for b in dict.fromkeys(_bigrams(name)) if not b.isspace()]
-    if not pairs:
-        return 0.0
-    found = sum(1 for b in pairs if b in question_folded)
-    return found + found / len(pairs)
+    return _typed_fit(question_folded, question_folded, target)
 
 
 def _typed_fit(question_folded: str, typed_folded: str, target: Target) -> float:

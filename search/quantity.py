@@ -34,7 +34,7 @@ _NUMBER = r"[0-9０-９][0-9０-９.．]{0,15}|[零〇一二两三四五六七�
 def quantity_classes() -> tuple[tuple[QuantityClass, ...], tuple[str, ...]]:
     """The kinds of number from ``search/data/answer_units.json``, in the order
     they are tried, and the trailing qualifiers a printed value keeps."""
-    data = _units_data()
+    data = units_data()
     qualifiers = tuple(sorted(data["qualifiers"], key=len, reverse=True))
     out = []
     for c in data["classes"]:
@@ -45,7 +45,8 @@ def quantity_classes() -> tuple[tuple[QuantityClass, ...], tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
-def _units_data() -> dict[str, Any]:
+def units_data() -> dict[str, Any]:
+    """``search/data/answer_units.json``, read once."""
     with resources.files("search").joinpath("data", "answer_units.json").open(encoding="utf-8") as fh:
         return dict(json.load(fh))
 
@@ -84,7 +85,7 @@ def asked_quantity(question: str) -> QuantityClass | None:
 def _unit_groups() -> dict[str, tuple[tuple[str, ...], ...]]:
     """Per class, the units that measure alike (小时 and 个小时; 天 and 日)."""
     return {
-        c["name"]: tuple(tuple(g) for g in c["groups"]) for c in _units_data()["classes"] if c.get("groups")
+        c["name"]: tuple(tuple(g) for g in c["groups"]) for c in units_data()["classes"] if c.get("groups")
     }
 
 
@@ -114,8 +115,7 @@ def asks_goal(question: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _yes_no() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    with resources.files("search").joinpath("data", "answer_units.json").open(encoding="utf-8") as fh:
-        data = json.load(fh)["yes_no"]
+    data = units_data()["yes_no"]
     return tuple(data["endings"]), tuple(data["markers"])
 
 
@@ -140,8 +140,6 @@ def asks_quantity(question: str) -> bool:
 
 
 _LAST_PART = re.compile(r"[，,；;？?]")
-
-
 
 
 def prints_quantity(quantity: QuantityClass, text: str) -> bool:

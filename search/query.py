@@ -75,6 +75,7 @@ class QueryAnalysis:
     title_doc_ids: set[str] | None = None  # documents whose title the query names (None: none named)
     articles: list[tuple[int, int | None]] = field(default_factory=list)  # 第二十条(之一) the query names: (20, None)
     genre: str | None = None  # "law" or "plan" when the question's words point at one (合法吗 / 规划里)
+    asks_number: bool = False  # the question asks for a number (多少, 几天), not whether
     quantity: QuantityClass | None = None  # the kind of number asked (an age, days …), when one is
 
     @property
@@ -228,7 +229,8 @@ class QueryAnalyzer:
                 analysis.expansions.extend(t for t in targets if fold(t) not in masked)
         analysis.intent = self._intent(masked, analysis)
         analysis.genre = self._genre(masked)
-        analysis.quantity = asked_quantity(query) if asks_quantity(query) else None
+        analysis.asks_number = asks_quantity(query)
+        analysis.quantity = asked_quantity(query) if analysis.asks_number else None
         content = masked
         if analysis.intent == "compare":
             # the words that ask for a comparison (各地, 有规定的地方列一下) say how to
