@@ -203,10 +203,14 @@ class Answerer:
             answer = self._target_answer(analysis, hits, scope, quantity, filters)
         if answer is None and asks_number:
             answer = self._figure_answer(analysis, hits, quantity)
-            if answer is None and analysis.intent == "target" and not self._has_rules(hits):
+            # a number of a known kind (days, an age, an amount) that no close
+            # clause prints, or a plan's target value that none sets: the
+            # documents do not state it, whatever else they say on the topic
+            if answer is None and (quantity is not None or (analysis.intent == "target" and not self._has_rules(hits))):
+                source = "规划" if all(h.kind != "article" for h in hits[:5]) else "文件"
                 answer = Answer(
                     False, None,
-                    "规划提到了相关内容，但没有规定这个问题所问的数字或目标值。" + _closest(hits[:3]),
+                    f"{source}提到了相关内容，但没有规定这个问题所问的数字或目标值。" + _closest(hits[:3]),
                     hits[:3], analysis.intent, ruled=True,
                 )
         if answer is None:
@@ -498,6 +502,7 @@ class Answerer:
         (``_pick_in_sentence``)."""
         question = fold(analysis.query)
         heads = _rate_heads(analysis)
+        asked_heads = quantity.head_groups(question)
         best: tuple[float, int, Hit, str, list[tuple[int, int, str]]] | None = None
         for rank, hit in enumerate(hits):
             if rank >= 3 and self.coverage(analysis, hit.text) < MIN_FIGURE_COVERAGE:
@@ -508,6 +513,10 @@ class Answerer:
                     continue
                 if heads and not any(h in fold(sentence) or h in normalize_indicator(sentence) for h in heads):
                     continue  # the question asks another rate (建校率, not 覆盖率)
+                if asked_heads:
+                    named = quantity.head_groups(fold(sentence))
+                    if named and not named & asked_heads:
+                        continue  # a fine where a reward is asked (罚款, not 奖金)
                 whole = self.coverage(analysis, sentence)
                 # the comma-separated piece a figure stands in names what it counts
                 near = max(_overlap(question, fold(_comma_piece(sentence, start, end))) for start, end, _ in spans)

@@ -22,6 +22,13 @@ class QuantityClass:
     asked: re.Pattern[str]
     span: re.Pattern[str]
     units: tuple[str, ...]
+    # what a figure of this kind can count, in groups of words for one thing
+    # (罚款/罚金, 奖励/奖金): a question about one is not answered by another
+    heads: tuple[tuple[str, ...], ...] = ()
+
+    def head_groups(self, text: str) -> set[int]:
+        """The head groups ``text`` names."""
+        return {i for i, group in enumerate(self.heads) if any(word in text for word in group)}
 
 
 # A printed number: bounded runs, so a span search stays linear in the text
@@ -40,7 +47,8 @@ def quantity_classes() -> tuple[tuple[QuantityClass, ...], tuple[str, ...]]:
     for c in data["classes"]:
         units = tuple(sorted(c.get("units", []), key=len, reverse=True))
         span = re.compile(c["pattern"]) if "pattern" in c else _span(units, tuple(c.get("prefixes", ())), qualifiers)
-        out.append(QuantityClass(c["name"], re.compile("|".join(f"(?:{a})" for a in c["asked"])), span, units))
+        heads = tuple(tuple(group) for group in c.get("heads", []))
+        out.append(QuantityClass(c["name"], re.compile("|".join(f"(?:{a})" for a in c["asked"])), span, units, heads))
     return tuple(out), qualifiers
 
 
@@ -93,7 +101,7 @@ def _unit_groups() -> dict[str, tuple[tuple[str, ...], ...]]:
 def _narrowed(qc: QuantityClass, group: tuple[str, ...]) -> QuantityClass:
     _, qualifiers = quantity_classes()
     units = tuple(sorted(group, key=len, reverse=True))
-    return QuantityClass(qc.name, qc.asked, _span(units, (), qualifiers), units)
+    return QuantityClass(qc.name, qc.asked, _span(units, (), qualifiers), units, qc.heads)
 
 
 def asks_number_word(word: str) -> bool:
@@ -133,10 +141,17 @@ def asks_quantity(question: str) -> bool:
     """Whether a question asks for a number (多少天, 几点到几点, 比例), not
     whether — unless its last part asks for the number after all (有没有定上限，
     是多少分钟？)."""
+    last = _LAST_PART.split(question.strip().rstrip("？?！!。. "))[-1]
     if is_yes_no(question):
-        last = _LAST_PART.split(question.strip().rstrip("？?！!。. "))[-1]
         return asked_quantity(last) is not None and not is_yes_no(last)
+    if any(cue in last for cue in _what_to_do()) and not _QUANTITY.search(last) and asked_quantity(last) is None:
+        return False  # 有几套房、多少存款我根本不清楚…怎么办: asks what to do
     return bool(_QUANTITY.search(question)) or asked_quantity(question) is not None
+
+
+@lru_cache(maxsize=1)
+def _what_to_do() -> tuple[str, ...]:
+    return tuple(units_data()["what_to_do"]["cues"])
 
 
 _LAST_PART = re.compile(r"[，,；;？?]")

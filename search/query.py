@@ -33,10 +33,22 @@ def _load_data(name: str) -> dict[str, Any]:
     return data
 
 
-def synonym_map() -> dict[str, list[str]]:
-    """Colloquial word → plan vocabulary, longest keys first."""
-    raw: dict[str, list[str]] = _load_data("synonyms.json")["map"]
-    return dict(sorted(raw.items(), key=lambda kv: -len(kv[0])))
+# The query vocabulary: colloquial words → the documents' own words. The hand
+# list (written from the dev and tune questions) and the lexicon (written from
+# the documents' vocabulary, no question read); a key in both gets both values.
+VOCABULARIES: tuple[str, ...] = ("synonyms.json", "lexicon.json")
+
+
+def synonym_map(names: tuple[str, ...] = VOCABULARIES) -> dict[str, list[str]]:
+    """Colloquial word → document vocabulary from the ``names`` data files,
+    longest keys first."""
+    merged: dict[str, list[str]] = {}
+    for name in names:
+        raw: dict[str, list[str]] = _load_data(name)["map"]
+        for key, targets in raw.items():
+            have = merged.setdefault(key, [])
+            have.extend(t for t in targets if t not in have)
+    return dict(sorted(merged.items(), key=lambda kv: -len(kv[0])))
 
 
 def query_cues() -> dict[str, Any]:

@@ -14,6 +14,7 @@ from search.answer import _distinct_share, _ends_with_head, _pick_in_sentence
 from search.calibration import Calibration
 from search.places import _reads_as_place
 from search.quantity import asked_quantity, asks_quantity
+from search.query import synonym_map
 
 
 def _pick(question: str, sentence: str, kind: str) -> str:
@@ -85,6 +86,34 @@ def test_a_yes_no_question_that_asks_the_number_at_the_end():
     assert asks_quantity("乡宁县对书面作业时间有没有定上限，是多少分钟？")
     assert not asks_quantity("有没有规定每天睡多少小时？")
     assert not asks_quantity("学校能不能在寒暑假组织学生集体补课？")
+
+
+def test_a_question_that_asks_what_to_do_asks_no_number():
+    assert not asks_quantity("他名下到底有几套房、多少存款我根本不清楚，自己又查不到，怎么办？")
+    assert not asks_quantity("孩子老被几个同学堵着打，学校应该怎么处理？")
+    assert asks_quantity("申请以后，法院多少小时内要作出决定？")
+
+
+def test_a_figure_counts_what_its_words_name():
+    money = asked_quantity("举报拐卖儿童的线索，奖金是多少钱？")
+    assert money is not None and money.heads
+    asked = money.head_groups("举报拐卖儿童的线索，奖金是多少钱？")
+    fine = money.head_groups("可由公安机关处五千元以上一万元以下罚款")
+    reward = money.head_groups("给予举报人一千元奖励")
+    assert asked and fine and not asked & fine  # a fine is no reward
+    assert asked & reward
+    assert money.head_groups("每月补助八百元") != asked
+
+
+def test_the_vocabularies_merge_by_key():
+    hand = synonym_map(("synonyms.json",))
+    both = synonym_map()
+    assert set(hand) < set(both)
+    for key, targets in hand.items():
+        assert both[key][: len(targets)] == targets  # the hand list's words first
+    assert all(len(key) >= 2 for key in set(both) - set(hand))  # the lexicon has no one-character keys
+    lengths = [len(k) for k in both]
+    assert lengths == sorted(lengths, reverse=True)  # longest keys first
 
 
 def test_a_short_place_name_reads_as_a_place_before_a_particle():

@@ -83,6 +83,26 @@ def test_answers_cite_the_article(mixed_service, question, cited):
     assert cited in [c.citation for c in answer.citations]
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "家暴以后被安置到临时庇护所，最长能在那里住多少天？",  # shelter: provided, no length of stay
+        "在重庆举报拐卖儿童的线索，政府给的奖金是多少钱？",  # fines printed, no reward amount
+    ],
+)
+def test_a_number_the_laws_do_not_state_is_refused(mixed_service, question):
+    answer = mixed_service.ask(question)
+    assert not answer.found
+    assert answer.citations  # the closest clauses, said to be possibly beside the point
+
+
+def test_a_question_about_what_to_do_is_not_held_to_a_number(mixed_service):
+    question = "正在打离婚官司，他名下到底有几套房、多少存款我根本不清楚，自己又查不到，怎么办？"
+    assert not mixed_service.analyzer.analyze(question).asks_number
+    answer = mixed_service.ask(question)
+    assert answer.found  # a provision, not "no figure stated"
+
+
 def test_compare_lists_only_documents_that_set_targets(mixed_service):
     comparison = mixed_service.compare("婴儿死亡率")
     docs = mixed_service.documents
