@@ -267,6 +267,8 @@ class QueryAnalyzer:
         def has(kind: str) -> bool:
             return any(cue in text for cue in self._intent_cues.get(kind, []))
 
+        if has("compare") and has("precedent") and not asks_quantity(analysis.query):
+            return "precedent"  # how the places word it (各地条文怎么写), no number asked
         if has("compare") and not (len(analysis.jurisdictions) == 1 and "分别" in text and not has("precedent")):
             return "compare"
         if has("precedent"):
