@@ -1,7 +1,8 @@
 """Fit the found / not-found calibration in search/data/answer_calibration.json.
 
-Every question of the tuning sets (tests/data/dev.jsonl and the tune split,
-tests/data/eval/tune.jsonl; never the test split) is asked on an index of the
+Every question of the tuning sets (tests/data/dev.jsonl, the tune split
+tests/data/eval/tune.jsonl and the development sets probe.jsonl and
+citizen.jsonl; never the test split) is asked on an index of the
 plans and the laws together. For each answer that no rule refused, the
 evidence features (``Answerer.evidence``: dense similarity of the best clause,
 coverage of the question's words and of its rarest words, whether the clause
@@ -9,9 +10,12 @@ is of the kind asked, agreement of the next clauses) are collected with the
 label "the question is answerable" (it has gold clauses). A logistic
 regression with an L2 penalty, on standardised features, is fitted with
 scipy; the threshold is the one that maximises balanced accuracy (mean of
-answerable found and unanswerable refused) on the questions as written,
-counting rule refusals as refusals (chosen on the near misses too, it would
-refuse far more answerable questions: they are harder than real ones). The fit also sees near misses made from the
+answerable found and unanswerable refused) on the questions as written and the
+far misses (tests/data/eval/far.jsonl), counting rule and gate refusals as
+refusals. Chosen on the questions alone, the answer model had nothing left to
+refuse once the rules and the gate had (threshold 0: every far miss the gate
+let through was answered); chosen on the near misses too, it would refuse far
+more answerable questions (they are harder than real ones). The fit also sees near misses made from the
 answerable questions that name no place (see ``collect``). 5-fold
 cross-validation reports how the fit holds on questions it did not see.
 
@@ -59,6 +63,7 @@ TUNING_SETS = [
     REPO / "tests" / "data" / "dev.jsonl",
     REPO / "tests" / "data" / "eval" / "tune.jsonl",
     REPO / "tests" / "data" / "eval" / "probe.jsonl",
+    REPO / "tests" / "data" / "eval" / "citizen.jsonl",
 ]
 # Questions about another field entirely (股票交易印花税, 护照): the gate is
 # fitted on them (off topic) against every question of the tuning sets (on topic).
@@ -240,7 +245,8 @@ def main() -> None:
         train_far = [r for i, r in enumerate(far) if i % 5 != k]
         gate, gate_t = fit_gate(train + train_made, train_far)
         model = fit([r for r in train + train_made if r["x"] is not None])
-        t = choose_threshold(train, gated(probabilities(model, train), gate, gate_t, train))
+        judged = train + train_far
+        t = choose_threshold(judged, gated(probabilities(model, judged), gate, gate_t, judged))
         for i in test_idx:
             p = gated(probabilities(model, [rows[i]]), gate, gate_t, [rows[i]])[0]
             held[i] = None if p is None else p - t + 0.5  # each fold's own threshold, moved to 0.5
@@ -253,8 +259,9 @@ def main() -> None:
 
     gate, gate_threshold = fit_gate(every, far)
     model = fit(scored)
+    judged = rows + far
+    threshold = choose_threshold(judged, gated(probabilities(model, judged), gate, gate_threshold, judged))
     probs = gated(probabilities(model, rows), gate, gate_threshold, rows)
-    threshold = choose_threshold(rows, probs)
     fitted = rates(rows, probs, threshold)
     far_refused = rates(far, gated(probabilities(model, far), gate, gate_threshold, far), threshold)["unanswerable_refused"]
     print("fit on all:", {k: round(v, 3) for k, v in fitted.items()}, "threshold", round(threshold, 4),

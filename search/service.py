@@ -341,10 +341,11 @@ class SearchService:
     @staticmethod
     def should_spread(analysis: QueryAnalysis, filters: Filters) -> bool:
         """Cover every plan in the top results for questions across regions and
-        wording searches, instead of near-duplicates from one plan."""
-        if analysis.intent in ("compare", "precedent"):
-            return True
-        return not (analysis.jurisdictions or filters.jurisdiction or filters.doc_id) and analysis.intent != "target"
+        wording searches, instead of near-duplicates from one plan. An enquiry
+        wants the clauses that answer it wherever they are: spreading it put
+        other documents' best clauses above them (recall@10 on the tune
+        enquiries 0.960 → 0.928, on the citizen set 0.760 → 0.744)."""
+        return analysis.intent in ("compare", "precedent")
 
     def _highlight_terms(self, analysis: QueryAnalysis) -> list[str]:
         from index.lexical import tokenize
