@@ -189,15 +189,22 @@ def _embed_passages(
     passage order, cache hits, misses and seconds spent in the embedder."""
     flat = [text for passages in clause_passages for text in passages]
     unique: dict[str, int] = {}
-    for text in flat:
-        unique.setdefault(text, len(unique))
+    first_at: list[int] = []  # each unique text's first position in `flat`
+    for at, text in enumerate(flat):
+        if text not in unique:
+            unique[text] = len(unique)
+            first_at.append(at)
     unique_texts = list(unique)
-    vectors = np.zeros((len(unique_texts), embedder.dim), dtype=np.float32)
+    first = np.asarray(first_at, dtype=np.int64)
+    # one array in passage order: each unique text's vector is written at its
+    # first position and copied to its repeats at the end (a second array of
+    # the unique vectors would double the peak memory of a large build)
+    vectors = np.zeros((len(flat), embedder.dim), dtype=np.float32)
     have = np.zeros(len(unique_texts), dtype=bool)
     if cache is not None:
         for i, vector in cache.get_many(unique_texts, PASSAGE_ROLE).items():
             if vector.shape[0] == embedder.dim:
-                vectors[i] = vector
+                vectors[first[i]] = vector
                 have[i] = True
     hits = int(have.sum())
     missing = np.flatnonzero(~have)
@@ -237,7 +244,7 @@ def _embed_passages(
                     f"embedder {embedder.name} returned shape {batch_vectors.shape} "
                     f"for {len(batch_texts)} texts of dimension {embedder.dim}"
                 )
-            vectors[batch_ids] = batch_vectors
+            vectors[first[batch_ids]] = batch_vectors
             if cache is not None:
                 cache.put_many(batch_texts, PASSAGE_ROLE, batch_vectors)
             end = start + len(batch_ids)
@@ -246,8 +253,11 @@ def _embed_passages(
                 cursor += 1
                 advanced += 1
             bar.update(advanced)
-    passage_vectors = vectors[[unique[t] for t in flat]] if flat else vectors[:0]
-    return passage_vectors, hits, len(missing), embed_seconds
+    if len(unique_texts) < len(flat):
+        source = first[np.fromiter((unique[t] for t in flat), dtype=np.int64, count=len(flat))]
+        repeats = np.flatnonzero(source != np.arange(len(flat)))
+        vectors[repeats] = vectors[source[repeats]]
+    return vectors, hits, len(missing), embed_seconds
 
 
 def _discard_store(vector_store: object, spec: StoreSpec) -> None:

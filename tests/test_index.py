@@ -451,3 +451,26 @@ def test_default_cache_path_env(monkeypatch, tmp_path) -> None:
 
     monkeypatch.setenv("POLICY_SEARCH_CACHE", str(tmp_path / "x.sqlite"))
     assert default_cache_path() == tmp_path / "x.sqlite"
+
+
+def test_repeated_passages_are_embedded_once_and_share_their_vector() -> None:
+    from index.builder import _embed_passages
+
+    seen: list[str] = []
+
+    class Counting:
+        name = "counting"
+        dim = 4
+
+        def embed_passages(self, texts):
+            seen.extend(texts)
+            return np.array([[len(t), ord(t[0]), 1.0, 0.0] for t in texts], dtype=np.float32)
+
+        embed_queries = embed_passages
+
+    clause_passages = [["甲条", "乙句"], ["乙句", "丙"], ["甲条"]]
+    vectors, hits, misses, _ = _embed_passages(clause_passages, Counting(), None, False)
+    assert seen == ["甲条", "乙句", "丙"] and (hits, misses) == (0, 3)
+    assert vectors.shape == (5, 4)  # passage order: 甲条 乙句 乙句 丙 甲条
+    assert np.array_equal(vectors[1], vectors[2]) and np.array_equal(vectors[0], vectors[4])
+    assert vectors[3][1] == ord("丙") and vectors[0][1] == ord("甲")
