@@ -287,7 +287,8 @@ def main() -> None:
                 f"L2 penalty {L2}, standardised features; a feature that takes a negative weight is dropped and the "
                 f"rest refitted), the answer model fitted on {' + '.join(p.name for p in TUNING_SETS)} asked on an index of "
                 "the plans and the laws, label = the question has gold clauses; threshold = best balanced accuracy "
-                "on the questions as written (rule and gate refusals count as refusals). The fit also sees one near miss "
+                "on the questions as written and the far misses (rule and gate refusals count as refusals). The fit "
+                "also sees one near miss "
                 "made from each answerable question that names no place: the question asked of the best-ranked document "
                 "without a gold entry, labelled not answerable. Never fitted on the test split."
             ),
