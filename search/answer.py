@@ -46,6 +46,9 @@ _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
 # of the question's content (IDF-weighted).
 MIN_COVERAGE = 0.33
 MIN_TARGET_FIT = 2.0
+# a plan the search missed joins a comparison with a target whose name fits the
+# question at least this share as well as the best fitting chosen plan's does
+RESCUE_FIT_SHARE = 0.9
 # Bounds on what an answer reads of one sentence, whatever a document holds:
 # the figures of the kind asked (the first ones), and the words on either side
 # of a figure that say what it counts.
@@ -558,6 +561,8 @@ class Answerer:
                 if (t.clause_id == top.clause_id and score >= top_score * 0.6) or score >= top_score * 0.9
             ]
             chosen_by_doc[doc_id] = (top.clause_id, chosen)
+        if not named and chosen_by_doc:
+            self._rescue_rows(analysis, scope, quantity, chosen_by_doc)
         values: list[dict[str, Any]] = []
         citations: list[Hit] = []
         for doc_id, (clause_id, chosen) in chosen_by_doc.items():
@@ -603,6 +608,48 @@ class Answerer:
             f"{self.service.documents[v['doc_id']].title}：{v['value']}" for v in values
         ) + "。"
         return Answer(True, short, text, citations, "compare", values)
+
+    def _rescue_rows(
+        self,
+        analysis: QueryAnalysis,
+        scope: set[str],
+        quantity: QuantityClass | None,
+        chosen_by_doc: dict[str, tuple[str, list[Target]]],
+    ) -> None:
+        """A plan whose clauses the search did not bring up (an indicator table's
+        row under another wording: 城区社区中家长学校或家庭教育指导服务站点覆盖率)
+        joins the comparison with its target of the same unit whose name fits
+        the question about as well as the best target already chosen does."""
+        question = fold(analysis.query + " " + " ".join(analysis.expansions))
+        chosen_fit = [max(target_fit(question, t) for t in chosen) for _, chosen in chosen_by_doc.values() if chosen]
+        if not chosen_fit:
+            return
+        bar = max(MIN_TARGET_FIT, RESCUE_FIT_SHARE * max(chosen_fit))
+        # what is compared is measured alike: the units the chosen targets print
+        units = {t.unit for _, chosen in chosen_by_doc.values() for t in chosen}
+        heads = _rate_heads(analysis)
+        for doc_id in [d for d in self.service.documents if d in scope and d not in chosen_by_doc]:
+            targets = [
+                t for t in self.table.filter(doc_ids={doc_id})
+                if t.unit in units and (_unit_fits(quantity, t) or not analysis.asks_number)
+            ]
+            if analysis.years:
+                targets = [t for t in targets if self._target_year(t) in analysis.years]
+            if heads:
+                targets = [t for t in targets if _has_head(t, heads)]
+            # the head of an indicator name (优良率, 达标率) decides what it measures
+            headed = [t for t in targets if _head(t.indicator) in question and _head(t.indicator) not in _generic_heads()]
+            targets = headed or targets
+            scored = sorted(((target_fit(question, t), t) for t in targets), key=lambda st: -st[0])
+            if not scored or scored[0][0] < bar:
+                continue
+            best, top = scored[0]
+            # as for the plans the search found: a table row split in two (城区 / 农村)
+            chosen = [
+                t for score, t in scored
+                if (t.clause_id == top.clause_id and score >= best * 0.6) or score >= best * 0.9
+            ]
+            chosen_by_doc[doc_id] = (top.clause_id, chosen)
 
     def _printed_kind(self, analysis: QueryAnalysis, hit: Hit) -> QuantityClass | None:
         """The kind of number the best clause's answering sentence prints (for a
