@@ -114,6 +114,18 @@ def dir_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
 
 
+def index_disk_mb(version: Path) -> dict[str, float]:
+    """Disk of a built index version, in all and per component (MiB)."""
+    from index.store import STORE_FILE
+
+    return {
+        "total": dir_mb(version),
+        "store": dir_mb(version / STORE_FILE),
+        "vectors": sum(dir_mb(p) for p in version.glob("vectors*")) + sum(dir_mb(p) for p in version.glob("*.npy")),
+        "lexical": dir_mb(version / "lexical"),
+    }
+
+
 def dev_queries() -> list[str]:
     out = []
     with open(DEV_SET, encoding="utf-8") as fh:
@@ -659,7 +671,6 @@ def run_factor(factor, base, base_clause_vecs, embedder, queries, qvec_queries, 
     from index.builder import build_index
     from index.cache import EmbeddingCache
     from index.layout import resolve_index_dir
-    from index.store import STORE_FILE
     from ingest.parse import parse_file
     from scripts.synth_corpus import synthesize_iter
 
@@ -717,12 +728,7 @@ def run_factor(factor, base, base_clause_vecs, embedder, queries, qvec_queries, 
     row["build_clauses_per_s_ex_embed"] = row["clauses"] / max(1e-9, build_s - report.embed_seconds)
     row["vectors_n"] = report.vectors
     version = resolve_index_dir(index_dir)
-    row["disk_mb"] = {
-        "total": dir_mb(version),
-        "store": dir_mb(version / STORE_FILE),
-        "vectors": sum(dir_mb(p) for p in version.glob("vectors*")) + sum(dir_mb(p) for p in version.glob("*.npy")),
-        "lexical": dir_mb(version / "lexical"),
-    }
+    row["disk_mb"] = index_disk_mb(version)
     del docs, table
     gc.collect()
     print(f"  {factor}×: built in {build_s:.1f}s; measuring the service per store …", flush=True)

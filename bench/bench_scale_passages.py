@@ -46,7 +46,7 @@ from bench_scale import (  # bench/ is on sys.path when run as a script
     OUT_DIR,
     base_vectors,
     dev_queries,
-    dir_mb,
+    index_disk_mb,
     normalise,
     rss_mb,
     service_in_child,
@@ -121,7 +121,6 @@ def main(argv: list[str] | None = None) -> int:
     from index import get_embedder
     from index.builder import build_index
     from index.layout import resolve_index_dir
-    from index.store import STORE_FILE
     from policy_search import settings
     from scripts.synth_corpus import load_base
 
@@ -175,12 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     result["embed_s_in_build"] = report.embed_seconds  # deriving the vectors, not a model
     result["vectors_n"] = report.vectors
     version = resolve_index_dir(index_dir)
-    result["disk_mb"] = {
-        "total": dir_mb(version),
-        "store": dir_mb(version / STORE_FILE),
-        "vectors": sum(dir_mb(p) for p in version.glob("vectors*")) + sum(dir_mb(p) for p in version.glob("*.npy")),
-        "lexical": dir_mb(version / "lexical"),
-    }
+    result["disk_mb"] = index_disk_mb(version)
     del docs, source, derived
     gc.collect()
     print(f"built in {result['build_s']:.0f} s: {result['vectors_n']} vectors, {result['disk_mb']['total']:.0f} MB", flush=True)

@@ -309,19 +309,9 @@ class Answerer:
                 penalty = 0.3 * rank_of[t.clause_id] if t.clause_id in rank_of else 0.6
                 if id(t) not in pool or pool[id(t)][1] > penalty:
                     pool[id(t)] = (t, penalty)
-        question = fold(analysis.query + " " + " ".join(analysis.expansions))
-        targets = [(t, penalty) for t, penalty in pool.values()]
-        if analysis.asks_number:
-            targets = [(t, p) for t, p in targets if _unit_fits(quantity, t)]
-        if analysis.years:
-            targets = [(t, p) for t, p in targets if self._target_year(t) in analysis.years]
-        heads = _rate_heads(analysis)
-        if heads:
-            # the question names what is measured (自杀率, 建校率): another rate is no answer
-            targets = [(t, p) for t, p in targets if _has_head(t, heads)]
-        # the head of an indicator name (优良率, 合格率, 死亡率) decides what it
-        # measures: when some candidate's head is in the question, the others go
-        headed = [(t, p) for t, p in targets if _head(t.indicator) in question and _head(t.indicator) not in _generic_heads()]
+        question = _question_words(analysis)
+        penalty_of = {id(t): penalty for t, penalty in pool.values()}
+        kept = self._asked_targets(analysis, [t for t, _ in pool.values()], quantity, question)
         # a name the question covers only in part (妇女基本医疗保险参保率 for a
         # question on 养老保险的参保率) counts for that part; the sentence that
         # states the value breaks the remaining ties
@@ -335,11 +325,28 @@ class Answerer:
                 - penalty,
                 t,
             )
-            for t, penalty in (headed or targets)
+            for t, penalty in ((t, penalty_of[id(t)]) for t in kept)
             if target_fit(question, t) - penalty >= MIN_TARGET_FIT or not analysis.indicators
         ]
         scored.sort(key=lambda st: (-st[0], st[1].clause_id))
         return scored
+
+    def _asked_targets(
+        self, analysis: QueryAnalysis, targets: list[Target], quantity: QuantityClass | None, question: str
+    ) -> list[Target]:
+        """Of ``targets``, those that can answer: values of the kind asked, for the
+        year asked, of the rate the question names; and when some target's head
+        noun (优良率, 合格率, 死亡率) is in the question, only those."""
+        if analysis.asks_number:
+            targets = [t for t in targets if _unit_fits(quantity, t)]
+        if analysis.years:
+            targets = [t for t in targets if self._target_year(t) in analysis.years]
+        heads = _rate_heads(analysis)
+        if heads:
+            # the question names what is measured (自杀率, 建校率): another rate is no answer
+            targets = [t for t in targets if _has_head(t, heads)]
+        headed = [t for t in targets if _head(t.indicator) in question and _head(t.indicator) not in _generic_heads()]
+        return headed or targets
 
     def _target_year(self, target: Target) -> int | None:
         if target.year:
@@ -388,7 +395,7 @@ class Answerer:
                 per_doc[doc_id] = cands
             if cands and (best is None or cands[0][0] > best[0]):
                 best = cands[0]
-        question = fold(analysis.query + " " + " ".join(analysis.expansions))
+        question = _question_words(analysis)
         if best is None or target_fit(question, best[1]) < MIN_TARGET_FIT:
             return self._uncovered_year(analysis, hits, docs)
         target = best[1]
@@ -541,6 +548,7 @@ class Answerer:
     ) -> Answer | None:
         named = _specific_indicator(analysis)
         per_doc = best_targets_per_document(self.table, named, scope) if named else {}
+        question = _question_words(analysis)
         # per plan: the clause to cite, and the targets to report
         chosen_by_doc: dict[str, tuple[str, list[Target]]] = {}
         for doc_id in [d for d in self.service.documents if d in scope]:
@@ -550,19 +558,11 @@ class Answerer:
                     chosen_by_doc[doc_id] = (per_doc[doc_id][0].clause_id, per_doc[doc_id])
                 continue
             cands = self._candidates(analysis, hits, doc_id, quantity)
-            question = fold(analysis.query + " " + " ".join(analysis.expansions))
             if not cands or target_fit(question, cands[0][1]) < MIN_TARGET_FIT:
                 continue
-            top_score, top = cands[0]
-            # the best clause's fitting targets, plus equally fitting ones printed
-            # in a neighbouring clause (a table row split in two: 城区 / 农村)
-            chosen = [
-                t for score, t in cands
-                if (t.clause_id == top.clause_id and score >= top_score * 0.6) or score >= top_score * 0.9
-            ]
-            chosen_by_doc[doc_id] = (top.clause_id, chosen)
+            chosen_by_doc[doc_id] = (cands[0][1].clause_id, _row_group(cands))
         if not named and chosen_by_doc:
-            self._rescue_rows(analysis, scope, quantity, chosen_by_doc)
+            self._rescue_rows(analysis, scope, quantity, question, chosen_by_doc)
         values: list[dict[str, Any]] = []
         citations: list[Hit] = []
         for doc_id, (clause_id, chosen) in chosen_by_doc.items():
@@ -614,42 +614,25 @@ class Answerer:
         analysis: QueryAnalysis,
         scope: set[str],
         quantity: QuantityClass | None,
+        question: str,
         chosen_by_doc: dict[str, tuple[str, list[Target]]],
     ) -> None:
         """A plan whose clauses the search did not bring up (an indicator table's
         row under another wording: 城区社区中家长学校或家庭教育指导服务站点覆盖率)
         joins the comparison with its target of the same unit whose name fits
         the question about as well as the best target already chosen does."""
-        question = fold(analysis.query + " " + " ".join(analysis.expansions))
         chosen_fit = [max(target_fit(question, t) for t in chosen) for _, chosen in chosen_by_doc.values() if chosen]
         if not chosen_fit:
             return
         bar = max(MIN_TARGET_FIT, RESCUE_FIT_SHARE * max(chosen_fit))
         # what is compared is measured alike: the units the chosen targets print
         units = {t.unit for _, chosen in chosen_by_doc.values() for t in chosen}
-        heads = _rate_heads(analysis)
         for doc_id in [d for d in self.service.documents if d in scope and d not in chosen_by_doc]:
-            targets = [
-                t for t in self.table.filter(doc_ids={doc_id})
-                if t.unit in units and (_unit_fits(quantity, t) or not analysis.asks_number)
-            ]
-            if analysis.years:
-                targets = [t for t in targets if self._target_year(t) in analysis.years]
-            if heads:
-                targets = [t for t in targets if _has_head(t, heads)]
-            # the head of an indicator name (优良率, 达标率) decides what it measures
-            headed = [t for t in targets if _head(t.indicator) in question and _head(t.indicator) not in _generic_heads()]
-            targets = headed or targets
-            scored = sorted(((target_fit(question, t), t) for t in targets), key=lambda st: -st[0])
-            if not scored or scored[0][0] < bar:
-                continue
-            best, top = scored[0]
-            # as for the plans the search found: a table row split in two (城区 / 农村)
-            chosen = [
-                t for score, t in scored
-                if (t.clause_id == top.clause_id and score >= best * 0.6) or score >= best * 0.9
-            ]
-            chosen_by_doc[doc_id] = (top.clause_id, chosen)
+            same_unit = [t for t in self.table.filter(doc_ids={doc_id}) if t.unit in units]
+            targets = self._asked_targets(analysis, same_unit, quantity, question)
+            scored = sorted(((target_fit(question, t), t) for t in targets), key=lambda st: (-st[0], st[1].clause_id))
+            if scored and scored[0][0] >= bar:
+                chosen_by_doc[doc_id] = (scored[0][1].clause_id, _row_group(scored))
 
     def _printed_kind(self, analysis: QueryAnalysis, hit: Hit) -> QuantityClass | None:
         """The kind of number the best clause's answering sentence prints (for a
@@ -700,6 +683,22 @@ def _generic_heads() -> frozenset[str]:
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _question_words(analysis: QueryAnalysis) -> str:
+    """The question and its vocabulary's words, folded: what target names are fitted to."""
+    return fold(analysis.query + " " + " ".join(analysis.expansions))
+
+
+def _row_group(scored: list[tuple[float, Target]]) -> list[Target]:
+    """Of a plan's targets scored best first, the ones to report: the best
+    clause's fitting targets, plus equally fitting ones printed in a
+    neighbouring clause (a table row split in two: 城区 / 农村)."""
+    top_score, top = scored[0]
+    return [
+        t for score, t in scored
+        if (t.clause_id == top.clause_id and score >= top_score * 0.6) or score >= top_score * 0.9
+    ]
 
 
 def _content_chars(text: str) -> set[str]:

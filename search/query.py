@@ -239,9 +239,9 @@ class QueryAnalyzer:
             if key in masked:
                 analysis.synonym_hits.append((key, [fold(t) for t in targets]))
                 analysis.expansions.extend(t for t in targets if fold(t) not in masked)
+        analysis.asks_number = asks_quantity(query)
         analysis.intent = self._intent(masked, analysis)
         analysis.genre = self._genre(masked)
-        analysis.asks_number = asks_quantity(query)
         analysis.quantity = asked_quantity(query) if analysis.asks_number else None
         content = masked
         if analysis.intent == "compare":
@@ -267,7 +267,7 @@ class QueryAnalyzer:
         def has(kind: str) -> bool:
             return any(cue in text for cue in self._intent_cues.get(kind, []))
 
-        if has("compare") and has("precedent") and not asks_quantity(analysis.query):
+        if has("compare") and has("precedent") and not analysis.asks_number:
             return "precedent"  # how the places word it (各地条文怎么写), no number asked
         if has("compare") and not (len(analysis.jurisdictions) == 1 and "分别" in text and not has("precedent")):
             return "compare"
