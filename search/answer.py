@@ -209,7 +209,10 @@ class Answerer:
             # a number of a known kind (days, an age, an amount) that no close
             # clause prints, or a plan's target value that none sets: the
             # documents do not state it, whatever else they say on the topic
-            if answer is None and (quantity is not None or (analysis.intent == "target" and not self._has_rules(hits))):
+            # (not a time when the closest clauses are articles: laws state
+            # it as an event — 自批准设立之日起)
+            refusable = quantity is not None and (quantity.articles_refuse or not self._has_rules(hits))
+            if answer is None and (refusable or (analysis.intent == "target" and not self._has_rules(hits))):
                 source = "规划" if all(h.kind != "article" for h in hits[:5]) else "文件"
                 answer = Answer(
                     False, None,
@@ -523,10 +526,11 @@ class Answerer:
                     continue
                 if heads and not any(h in fold(sentence) or h in normalize_indicator(sentence) for h in heads):
                     continue  # the question asks another rate (建校率, not 覆盖率)
-                if asked_heads:
-                    named = quantity.head_groups(fold(sentence))
-                    if named and not named & asked_heads:
-                        continue  # a fine where a reward is asked (罚款, not 奖金)
+                named = quantity.head_groups(fold(sentence)) if quantity.heads else set()
+                if named and asked_heads and not named & asked_heads:
+                    continue  # a fine where a reward is asked (罚款, not 奖金)
+                if named and not asked_heads and named <= quantity.named_only:
+                    continue  # a fine where none is asked (彩礼最多多少钱)
                 whole = self.coverage(analysis, sentence)
                 # the comma-separated piece a figure stands in names what it counts
                 near = max(_overlap(question, fold(_comma_piece(sentence, start, end))) for start, end, _ in spans)

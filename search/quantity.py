@@ -25,6 +25,11 @@ class QuantityClass:
     # what a figure of this kind can count, in groups of words for one thing
     # (罚款/罚金, 奖励/奖金): a question about one is not answered by another
     heads: tuple[tuple[str, ...], ...] = ()
+    # the head groups whose figures answer only a question naming them (a fine)
+    named_only: frozenset[int] = frozenset()
+    # whether closest clauses that are law articles and print no figure of this
+    # kind make a refusal (not for a time, which laws state as an event)
+    articles_refuse: bool = True
 
     def head_groups(self, text: str) -> set[int]:
         """The head groups ``text`` names."""
@@ -48,7 +53,11 @@ def quantity_classes() -> tuple[tuple[QuantityClass, ...], tuple[str, ...]]:
         units = tuple(sorted(c.get("units", []), key=len, reverse=True))
         span = re.compile(c["pattern"]) if "pattern" in c else _span(units, tuple(c.get("prefixes", ())), qualifiers)
         heads = tuple(tuple(group) for group in c.get("heads", []))
-        out.append(QuantityClass(c["name"], re.compile("|".join(f"(?:{a})" for a in c["asked"])), span, units, heads))
+        named_only = frozenset(i for i, group in enumerate(heads) if group[0] in c.get("named_only", ()))
+        asked = re.compile("|".join(f"(?:{a})" for a in c["asked"]))
+        out.append(
+            QuantityClass(c["name"], asked, span, units, heads, named_only, bool(c.get("articles_refuse", True)))
+        )
     return tuple(out), qualifiers
 
 
@@ -101,7 +110,9 @@ def _unit_groups() -> dict[str, tuple[tuple[str, ...], ...]]:
 def _narrowed(qc: QuantityClass, group: tuple[str, ...]) -> QuantityClass:
     _, qualifiers = quantity_classes()
     units = tuple(sorted(group, key=len, reverse=True))
-    return QuantityClass(qc.name, qc.asked, _span(units, (), qualifiers), units, qc.heads)
+    return QuantityClass(
+        qc.name, qc.asked, _span(units, (), qualifiers), units, qc.heads, qc.named_only, qc.articles_refuse
+    )
 
 
 def asks_number_word(word: str) -> bool:
@@ -110,7 +121,10 @@ def asks_number_word(word: str) -> bool:
 
 
 _NUMBER_WORD = re.compile(r"(?:多少|几)[个名所项岁次天年小成日周月点]?|多少钱|多长|多久|多大|几时")
-_QUANTITY = re.compile(r"多少|几[个名所项岁次天年小成]|多长|多久|多高|多大|比例|额度|[百千万]分之|哪一天|几点")
+# 哪几个 / 哪几种 ask which ones (a list), 按什么比例 / 比例怎么算 ask how a share is set
+_QUANTITY = re.compile(
+    r"多少|(?<!哪)几[个名所项岁次天年小成]|多长|多久|多高|多大|(?<!什么)(?<!按)比例(?!怎么|如何)|额度|[百千万]分之|哪一天|几点"
+)
 
 
 _GOAL = re.compile(r"目标|指标")

@@ -94,6 +94,37 @@ def test_a_question_that_asks_what_to_do_asks_no_number():
     assert asks_quantity("申请以后，法院多少小时内要作出决定？")
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "胁迫或者诱骗适龄儿童辍学的，如何处理？",  # 如何处理 holds 何处, asks no place
+        "我国的学校教育制度分为哪几个阶段？",  # which ones, a list
+        "小区共有部分的费用分摊没有约定时，按什么比例确定？",  # how a share is set
+        "关于自然人可以依法设立遗嘱信托的规定在哪一条",  # which article
+        "生产者在哪些情形下可以不承担赔偿责任？",
+    ],
+)
+def test_questions_that_name_a_number_word_but_ask_no_number(question):
+    assert not asks_quantity(question)
+
+
+def test_a_time_asked_of_laws_is_no_figure_to_refuse_for():
+    when = asked_quantity("学校自何时取得法人资格？")
+    assert when is not None and when.name == "year"
+    assert not when.articles_refuse  # 自批准设立之日起: a time as an event
+    days = asked_quantity("被罚款以后要在多少天之内交上？")
+    assert days is not None and days.articles_refuse
+
+
+def test_a_fine_answers_only_a_question_about_a_fine():
+    money = asked_quantity("法律规定彩礼最多不能超过多少钱？")
+    assert money is not None
+    fine = money.head_groups(fold("处十万元以下罚款"))
+    assert fine and fine <= money.named_only
+    assert not money.head_groups(fold("法律规定彩礼最多不能超过多少钱？"))
+    assert money.head_groups(fold("开车打电话被交警抓到要罚多少钱？")) == fine
+
+
 def test_a_figure_counts_what_its_words_name():
     money = asked_quantity("举报拐卖儿童的线索，奖金是多少钱？")
     assert money is not None and money.heads

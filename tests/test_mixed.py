@@ -88,12 +88,19 @@ def test_answers_cite_the_article(mixed_service, question, cited):
     [
         "家暴以后被安置到临时庇护所，最长能在那里住多少天？",  # shelter: provided, no length of stay
         "在重庆举报拐卖儿童的线索，政府给的奖金是多少钱？",  # fines printed, no reward amount
+        "法律规定彩礼最多不能超过多少钱？",  # fines printed, none asked
     ],
 )
 def test_a_number_the_laws_do_not_state_is_refused(mixed_service, question):
     answer = mixed_service.ask(question)
     assert not answer.found
     assert answer.citations  # the closest clauses, said to be possibly beside the point
+
+
+def test_a_time_the_law_states_as_an_event_is_answered(mixed_service):
+    answer = mixed_service.ask("收养关系什么时候成立？")
+    assert answer.found  # 自登记之日起: no year printed, and none needed
+    assert "第一千一百零五条" in answer.citations[0].citation
 
 
 def test_a_question_about_what_to_do_is_not_held_to_a_number(mixed_service):
