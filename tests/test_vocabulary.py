@@ -49,3 +49,19 @@ def test_the_hand_list_is_well_formed():
     hand = _load("synonyms.json")["map"]
     for key, values in hand.items():
         assert key and values and all(isinstance(v, str) and v for v in values), key
+
+
+def test_the_law_lexicon_adds_keys_for_other_fields():
+    """lexicon_law.json: everyday words for the terms of laws beyond the corpus
+    (written from the bulk archive, which CI may lack: its values are checked
+    against it by the helpers that wrote it, here only their form)."""
+    law = _load("lexicon_law.json")["map"]
+    others = {**_load("synonyms.json")["map"], **_load("lexicon.json")["map"]}
+    assert len(law) > 500
+    for key, values in law.items():
+        assert 2 <= len(key) <= 6, key
+        assert key not in others, key  # one file per key: the merge adds, never rewrites
+        assert 1 <= len(values) <= 4 and key not in values, key
+        for value in values:
+            # 第三方 / 一方 are words, not figures
+            assert not _FIGURE.search(value.replace("第三方", "").replace("一方", "")), (key, value)
