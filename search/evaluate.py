@@ -53,6 +53,14 @@ def load_queries(path: Path) -> list[EvalQuery]:
     return out
 
 
+def set_on_index(spec: str, default_index: str) -> tuple[Path, str]:
+    """An eval set and the index its questions are asked on: ``PATH`` (on
+    ``default_index``) or ``PATH@INDEX`` (a set about other documents, such as
+    the bulk laws of ``tests/data/eval/bulk-*.jsonl``)."""
+    path, _, index = spec.partition("@")
+    return Path(path), index or default_index
+
+
 def gold_matches(hit: dict[str, Any], gold: list[dict[str, str]]) -> list[int]:
     """Indexes of the gold entries this hit satisfies."""
     text = squash(hit["text"])

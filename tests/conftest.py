@@ -76,6 +76,23 @@ def mixed_service(mixed_index_dir: Path):
     return SearchService.open(mixed_index_dir)
 
 
+BULK_HELD = REPO / "tests" / "data" / "bulk-held"  # 11 laws of ../shared/bulk, none of the corpus's fields
+
+
+@pytest.fixture(scope="session")
+def bulk_held_service(tmp_path_factory: pytest.TempPathFactory):
+    """An index of the 11 laws and regulations that tests/data/eval/bulk-held.jsonl
+    asks about (education, personal information, fraud, public
+    order, traffic, identity cards, legal aid, rental), built once per session."""
+    from policy_search.pipeline import ingest_paths
+    from search.service import SearchService
+
+    out = tmp_path_factory.mktemp("bulk-held") / "idx"
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    ingest_paths([BULK_HELD], out, cache_path=CACHE, progress=False)
+    return SearchService.open(out)
+
+
 @pytest.fixture(scope="session")
 def mixed_client(mixed_service):
     from fastapi.testclient import TestClient

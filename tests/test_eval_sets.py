@@ -148,3 +148,24 @@ def test_checker_catches_a_hand_placed_question_and_a_duplicate(tmp_path, docs):
     errors = checker.check(folder, docs).errors
     assert any("the split rule puts this question in test" in e for e in errors)
     assert any("same query as" in e for e in errors)
+
+
+def test_the_bulk_sets_ask_about_their_own_documents():
+    """bulk-train / bulk-held: questions on laws outside the corpus (the documents of
+    bulk-docs.txt, built by scripts/bulk_eval_index.py); well-formed, no repeat,
+    no document shared between the two, and no question repeated from another set."""
+    docs = [line for line in (EVAL / "bulk-docs.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(docs) == len(set(docs)) == 30
+    gold_docs = {}
+    queries = []
+    for split in ("bulk-train", "bulk-held"):
+        rows = _rows(split)
+        assert rows and all(r["type"] in ("enquiry", "precedent") and r["gold"] for r in rows)
+        for r in rows:
+            assert all(g["doc"] and len(g["must_contain"]) >= 6 for g in r["gold"])
+        gold_docs[split] = {g["doc"] for r in rows for g in r["gold"]}
+        queries += [r["query"] for r in rows]
+    assert not gold_docs["bulk-train"] & gold_docs["bulk-held"]  # held-out documents, not only questions
+    assert len(queries) == len(set(queries))
+    others = {r["query"] for split in ("tune", "test", "probe", "far", "citizen") for r in _rows(split)}
+    assert not others & set(queries)
