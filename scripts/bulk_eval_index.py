@@ -10,7 +10,7 @@ The documents are none of the plans' or of ``tests/data/extra``'s (labour,
 consumers, contracts, torts, property, social insurance, education, personal
 information, public order, traffic, rental): questions on them say how the
 search does on documents nothing was written for. ``bulk-train.jsonl`` (1,053
-questions on 19 of them) is a tuning set of the reranker and the calibration;
+questions on 19 of them) is a tuning set of the reranker (not of the calibration);
 ``bulk-held.jsonl`` (415 questions on the other 11) is reported, never tuned on
 (its 11 documents are also in ``tests/data/bulk-held``, for the floor test).
 About 3.5 minutes on 2 cores (9,100 passages), less with the embedding cache.
