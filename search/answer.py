@@ -190,7 +190,9 @@ class Answerer:
 
     def ask(self, question: str, filters: Filters) -> Answer:
         svc = self.service
-        result = svc.search(question, top_k=12, filters=filters, with_features=True)
+        # both dense readings: found / not found and the value chosen were
+        # calibrated on them, and the analysed query's is the answer's evidence
+        result = svc.search(question, top_k=12, filters=filters, with_features=True, readings=2)
         analysis = result.analysis
         if not result.hits:
             return Answer(

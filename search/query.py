@@ -155,6 +155,28 @@ def title_aliases(document: Document) -> set[str]:
 _NATIONAL_PREFIXES = ("中华人民共和国",)
 
 
+def _ordered_finder(words: list[str]) -> Any:
+    """An Aho-Corasick automaton over ``words`` (None for none), each word's
+    value its first position in the list."""
+    if not words:
+        return None
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for i, word in reversed(list(enumerate(words))):
+        if word:
+            automaton.add_word(word, i)  # a repeated word keeps its first position
+    automaton.make_automaton()
+    return automaton
+
+
+def _found(finder: Any, text: str) -> list[int]:
+    """Positions (ascending) of the finder's words that ``text`` holds."""
+    if finder is None or not text:
+        return []
+    return sorted({i for _, i in finder.iter(text)})
+
+
 class QueryAnalyzer:
     """Analyses queries against the documents of one index."""
 
@@ -168,6 +190,10 @@ class QueryAnalyzer:
         self._title_automaton = _automaton(self._titles)
         self._indicators = sorted({fold(n) for n in indicator_names if len(n) >= 3}, key=lambda s: (-len(s), s))
         self._synonyms = [(fold(k), v) for k, v in synonym_map().items()]
+        # which of the indicator names and vocabulary keys a query holds, found
+        # in one pass over it (thousands of keys), then taken in their order
+        self._indicator_finder = _ordered_finder(self._indicators)
+        self._synonym_finder = _ordered_finder([k for k, _ in self._synonyms])
         cues = query_cues()
         self._intent_cues = {k: [fold(w) for w in v] for k, v in cues["intent"].items()}
         self._stop = sorted((fold(w) for w in cues["stop"]), key=len, reverse=True)
@@ -234,11 +260,11 @@ class QueryAnalyzer:
                 masked = masked.replace(word, " ")
         analysis.years = [int(y) for y in _YEAR.findall(masked)]
         analysis.numbers = [m.group(0).strip() for m in _NUMBER.finditer(_YEAR.sub(" ", masked))]
-        analysis.indicators = [name for name in self._indicators if name in masked]
-        for key, targets in self._synonyms:
-            if key in masked:
-                analysis.synonym_hits.append((key, [fold(t) for t in targets]))
-                analysis.expansions.extend(t for t in targets if fold(t) not in masked)
+        analysis.indicators = [self._indicators[i] for i in _found(self._indicator_finder, masked)]
+        for i in _found(self._synonym_finder, masked):
+            key, targets = self._synonyms[i]
+            analysis.synonym_hits.append((key, [fold(t) for t in targets]))
+            analysis.expansions.extend(t for t in targets if fold(t) not in masked)
         analysis.asks_number = asks_quantity(query)
         analysis.intent = self._intent(masked, analysis)
         analysis.genre = self._genre(masked)

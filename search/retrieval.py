@@ -93,11 +93,12 @@ def _folded_compact(text: str) -> str:
 
 
 def _fuse(rankings: list[np.ndarray], size: int) -> tuple[list[int], dict[int, float]]:
-    """RRF of ``rankings``: the ``size`` best rows (the rerank pool) and every
-    fused row's RRF value."""
+    """RRF of ``rankings``: the ``size`` best rows (the rerank pool) and
+    their RRF values."""
     fused_rows, fused_values = rrf_sparse(rankings)
-    pool_rows = [int(r) for r in fused_rows[top_positions(fused_values, fused_rows, size)]]
-    return pool_rows, dict(zip(fused_rows.tolist(), fused_values.tolist(), strict=True))
+    at = top_positions(fused_values, fused_rows, size)
+    pool_rows: list[int] = fused_rows[at].tolist()
+    return pool_rows, dict(zip(pool_rows, fused_values[at].tolist(), strict=True))
 
 
 # Up to RANKING_FULL_MAX allowed rows every allowed row is scored (dense and
@@ -258,9 +259,19 @@ class HybridRetriever:
         top_k: int,
         spread: bool,
         disabled: frozenset[str] = frozenset(),
+        readings: int = 2,
     ) -> list[Candidate]:
         """Ranked candidates (best first) among ``allowed_rows`` (ascending;
-        None: every row)."""
+        None: every row).
+
+        ``readings``: how many dense readings of the question. Two (the
+        default, what answers use): the analysed query (content words and the
+        vocabulary's terms) finds the candidates and the question as typed
+        is the reranker's ``dense_question`` feature, both embedded in one
+        batched call. One: the question as typed alone, for both, so a
+        search costs one query embedding."""
+        if readings not in (1, 2):
+            raise ValueError(f"readings must be 1 or 2, not {readings!r}")
         allowed = None
         if allowed_rows is not None:
             allowed = np.asarray(allowed_rows, dtype=np.int64)
@@ -271,34 +282,41 @@ class HybridRetriever:
         if self._n == 0:
             return []
         text = analysis.rewritten or analysis.query
-        if "dense" not in disabled and analysis.query != text:
+        dense_text = text if readings == 2 else analysis.query
+        if "dense" not in disabled and analysis.query != dense_text:
             self.reader.embed_queries([text, analysis.query])  # both readings in one engine call
         tokens = tokenize(text)
         n_allowed = self._n if allowed is None else int(allowed.size)
         if getattr(self.reader.vectors, "backend", "faiss") != "faiss":
-            return self._retrieve_candidates(analysis, text, tokens, allowed, top_k, spread, disabled, store_side=True)
+            return self._retrieve_candidates(
+                analysis, text, dense_text, tokens, allowed, top_k, spread, disabled, store_side=True
+            )
         if n_allowed <= RANKING_FULL_MAX:
-            return self._retrieve_whole(analysis, text, tokens, allowed, top_k, spread, disabled)
-        return self._retrieve_candidates(analysis, text, tokens, allowed, top_k, spread, disabled, store_side=False)
+            return self._retrieve_whole(analysis, text, dense_text, tokens, allowed, top_k, spread, disabled)
+        return self._retrieve_candidates(
+            analysis, text, dense_text, tokens, allowed, top_k, spread, disabled, store_side=False
+        )
 
     def _retrieve_whole(
         self,
         analysis: QueryAnalysis,
         text: str,
+        dense_text: str,
         tokens: list[str],
         allowed: np.ndarray | None,
         top_k: int,
         spread: bool,
         disabled: frozenset[str],
     ) -> list[Candidate]:
-        """Every allowed row scored (dense and BM25), whole rankings fused."""
+        """Every allowed row scored (dense and BM25), whole rankings fused;
+        ``text`` read by BM25, ``dense_text`` by the embedder."""
         vectors = self.reader.vectors
         rows = np.arange(self._n, dtype=np.int64) if allowed is None else allowed
         small = self._n <= RANKING_FULL_MAX
         dense = None
         dense_stats = None
         if "dense" not in disabled:
-            qvec = self.reader.embed_query(text)
+            qvec = self.reader.embed_query(dense_text)
             if small and getattr(vectors, "exact", True):
                 dense = vectors.scores_all(qvec)[rows]  # one pass: the index is small
             else:
@@ -329,14 +347,19 @@ class HybridRetriever:
         at = np.searchsorted(rows, np.asarray(pool_rows, dtype=np.int64))
         dense_of = {row: float(dense[i]) for row, i in zip(pool_rows, at, strict=True)} if dense is not None else None
         lex_of = {row: float(lex[i]) for row, i in zip(pool_rows, at, strict=True)} if lex is not None else None
-        as_typed = self._question_dense(analysis, text, pool_rows) if dense is not None else None
+        as_typed = self._question_dense(analysis, text, dense_text, pool_rows, dense_of) if dense is not None else None
         candidates = self._rerank(
             analysis, tokens, pool_rows, fused, dense_of, dense_stats, lex_of, lex_max, disabled, as_typed
         )
         return self._order(candidates, top_k, spread)
 
     def _question_dense(
-        self, analysis: QueryAnalysis, text: str, rows: list[int]
+        self,
+        analysis: QueryAnalysis,
+        text: str,
+        dense_text: str,
+        rows: list[int],
+        dense_of: dict[int, float] | None,
     ) -> dict[int, tuple[float, float]] | None:
         """The pool's dense similarity to the question as typed, standardised over
         the pool and raw, per row: the analysed query drops the question words
@@ -344,7 +367,10 @@ class HybridRetriever:
         everyday questions."""
         if not rows or analysis.query == text:
             return None
-        scores = self.reader.vectors.scores(self.reader.embed_query(analysis.query), np.asarray(rows, dtype=np.int64))
+        if dense_text == analysis.query and dense_of is not None:  # one reading: the same scores
+            scores = np.array([dense_of[row] for row in rows], dtype=np.float32)
+        else:
+            scores = self.reader.vectors.scores(self.reader.embed_query(analysis.query), np.asarray(rows, dtype=np.int64))
         sd = float(scores.std()) or 1.0
         mu = float(scores.mean())
         return {row: ((float(v) - mu) / sd, float(v)) for row, v in zip(rows, scores, strict=True)}
@@ -374,6 +400,7 @@ class HybridRetriever:
         self,
         analysis: QueryAnalysis,
         text: str,
+        dense_text: str,
         tokens: list[str],
         allowed: np.ndarray | None,
         top_k: int,
@@ -399,7 +426,7 @@ class HybridRetriever:
         qvec = None
         dense_hits: list[tuple[int, float]] = []
         if "dense" not in disabled:
-            qvec = self.reader.embed_query(text)
+            qvec = self.reader.embed_query(dense_text)
             dense_hits = vectors.candidates(qvec, k, allowed)
             if dense_hits:
                 rankings.append(np.array([row for row, _ in dense_hits], dtype=np.int64))
@@ -436,7 +463,7 @@ class HybridRetriever:
                 by_row = dict(zip(ordered.tolist(), scores.tolist(), strict=True))
                 lex_of = {row: by_row[row] for row in pool_rows}
                 lex_max = by_row[lex_hits[0][0]]
-        as_typed = self._question_dense(analysis, text, pool_rows) if qvec is not None else None
+        as_typed = self._question_dense(analysis, text, dense_text, pool_rows, dense_of) if qvec is not None else None
         candidates = self._rerank(
             analysis, tokens, pool_rows, fused, dense_of, dense_stats, lex_of, lex_max, disabled, as_typed
         )
@@ -477,6 +504,12 @@ class HybridRetriever:
         terms = [t for t in dict.fromkeys(_folded_compact(t) for t in tokens) if t]
         idf = {t: self._idf(t) for t in terms}
         idf_total = sum(idf.values()) or 1.0
+        weighted = list(idf.items())
+
+        def share(text: str) -> float:
+            """The IDF-weighted share of the query's terms ``text`` holds."""
+            return sum([w for t, w in weighted if t in text]) / idf_total if weighted else 0.0
+
         dense_mu, dense_sd = dense_stats if dense_stats is not None else (0.0, 1.0)
         indicators = [_folded_compact(i) for i in analysis.indicators]
         numbers = [_folded_compact(n) for n in analysis.numbers]
@@ -485,6 +518,9 @@ class HybridRetriever:
         dense_rank = _ranks(rows, dense_all)
         lexical_rank = _ranks(rows, lex_all)
         texts = self._texts.get(rows)
+        title_share: dict[int, float] = {}  # per document: pools hold many clauses of few documents
+        kind_fit: dict[str, float] = {}
+        ranked: list[tuple[str, float]] | None = None  # (feature, weight) in the features' order
         for row in rows:
             text, sec, ind = texts[row]
             kind = self._kind_of_row(row)
@@ -493,16 +529,20 @@ class HybridRetriever:
             f["dense"] = (float(dense_all[row]) - dense_mu) / dense_sd if dense_all is not None else 0.0
             f["cosine"] = float(dense_all[row]) if dense_all is not None else 0.0  # for the answer's evidence, not ranked
             f["lexical"] = float(lex_all[row]) / lex_max if lex_all is not None and lex_max > 0 else 0.0
-            f["coverage"] = sum(idf[t] for t in terms if t in text) / idf_total if terms else 0.0
+            f["coverage"] = share(text)
             ind_text = ind or text
             f["indicator"] = 1.0 if indicators and any(i in ind_text for i in indicators) else 0.0
             f["number"] = sum(1 for n in numbers if n and n in text) / len(numbers) if numbers else 0.0
-            f["kind"] = _kind_fit(analysis.intent, kind)
-            f["section"] = sum(idf[t] for t in terms if t in sec) / idf_total if terms else 0.0
+            fit = kind_fit.get(kind)
+            if fit is None:
+                fit = kind_fit[kind] = _kind_fit(analysis.intent, kind)
+            f["kind"] = fit
+            f["section"] = share(sec)
             f["article"] = 1.0 if kind == "article" else 0.0
             f["genre"] = _genre_fit(analysis.genre, self._doc_is_plan[doc])
-            title = self._doc_title_folded[doc]
-            f["title"] = sum(idf[t] for t in terms if t in title) / idf_total if terms else 0.0
+            if doc not in title_share:
+                title_share[doc] = share(self._doc_title_folded[doc])
+            f["title"] = title_share[doc]
             # the pool's own order by each signal, sharp at the top (RRF's k=60 is flat there):
             # a clause the dense model puts first is strong evidence when the words differ
             typed_z, typed_cosine = as_typed.get(row, (0.0, f["cosine"])) if as_typed else (0.0, f["cosine"])
@@ -514,7 +554,9 @@ class HybridRetriever:
             if "rerank" in disabled:
                 score = f["rrf"]
             else:
-                score = sum(weights[name] * value for name, value in f.items() if name in weights)
+                if ranked is None:
+                    ranked = [(name, weights[name]) for name in f if name in weights]
+                score = sum([w * f[name] for name, w in ranked])
             out.append(Candidate(row=row, score=score, features=f))
         out.sort(key=lambda c: (-c.score, c.row))
         return out

@@ -30,6 +30,18 @@ from .targets_table import Comparison, ComparisonRow, TargetTable, best_targets_
 MAX_TOP_K = 100
 
 
+def search_readings() -> int:
+    """How many dense readings of a query a search makes (setting
+    ``search_readings``): 1, the query as typed (one query embedding), or 2,
+    also the analysed query with the vocabulary's terms, as answers do."""
+    from policy_search import settings
+
+    value = settings.get("search_readings").strip()
+    if value not in ("1", "2"):
+        raise ValueError(f"POLICY_SEARCH_SEARCH_READINGS must be 1 or 2, not {value!r}")
+    return int(value)
+
+
 def generation_settings() -> GenerationSettings:
     """The answer-generation endpoint from settings (off when unset)."""
     from policy_search import settings
@@ -105,6 +117,7 @@ class SearchService:
         self._similarity: SimilarityEngine | None = None
         self._similarity_lock = threading.Lock()
         self._shared_wording: dict[tuple[int, float], SharedWordingReport] = {}
+        self.search_readings = search_readings()
 
     @classmethod
     def open(cls, index_dir: Path | str, embedder_spec: str | None = None) -> SearchService:
@@ -283,6 +296,7 @@ class SearchService:
         *,
         disabled: frozenset[str] = frozenset(),
         with_features: bool = False,
+        readings: int | None = None,
     ) -> SearchResult:
         started = time.perf_counter()
         query = (query or "").strip()
@@ -299,7 +313,9 @@ class SearchService:
             return SearchResult([], (time.perf_counter() - started) * 1000, analysis, jurisdictions, message)
         spread = self.should_spread(analysis, filters) and "spread" not in disabled
         check_deadline()
-        candidates = self.retriever.retrieve(analysis, rows, top_k, spread, disabled)
+        candidates = self.retriever.retrieve(
+            analysis, rows, top_k, spread, disabled, readings=readings or self.search_readings
+        )
         check_deadline()
         terms = self._highlight_terms(analysis)
         hits = []

@@ -23,10 +23,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.eval]
 EVAL = REPO / "tests" / "data" / "eval"
 
 # set: (recall@10, MRR@10, target exact, answerable found, unanswerable refused);
-# None where a set has no such questions. Measured (README "Quality"):
-# tune 0.966 / 0.925 / 1.000 / 0.958 / 0.964, test 0.915 / 0.841 / 0.929 /
-# 0.971 / 0.852, probe 0.963 / 0.886 / 0.900 / 1.000 / 0.944, citizen 0.819 /
-# 0.746 / — / 0.988 / 0.733, far — / — / — / — / 0.875; one question less than
+# None where a set has no such questions. Retrieval is the search's (one dense
+# reading, the setting search_readings), answers read the question twice.
+# Measured (README "Quality"): tune 0.963 / 0.913 / 1.000 / 0.958 / 0.964, test
+# 0.916 / 0.827 / 0.929 / 0.971 / 0.852, probe 0.940 / 0.885 / 0.900 / 1.000 /
+# 0.944, citizen 0.813 / 0.746 / — / 0.988 / 0.733, far — / — / — / — / 0.875
+# (with both readings in the search: tune 0.966 / 0.925, test 0.915 / 0.841,
+# probe 0.963 / 0.886, citizen 0.819 / 0.746); one question less than
 # that is 0.04 of the unanswerable and the target questions of a split, 0.007 of
 # its answerable ones (citizen: 0.067 and 0.012; far 0.025). probe, citizen and
 # far are development sets written later (tests/data/eval/README.md), pinned
@@ -34,7 +37,7 @@ EVAL = REPO / "tests" / "data" / "eval"
 FLOORS = {
     "tune": (0.95, 0.90, 0.96, 0.94, 0.92),
     "test": (0.89, 0.82, 0.89, 0.95, 0.81),
-    "probe": (0.94, 0.86, 0.86, 0.96, 0.88),
+    "probe": (0.92, 0.86, 0.86, 0.96, 0.88),
     "far": (None, None, None, None, 0.84),
     "citizen": (0.79, 0.72, None, 0.96, 0.66),
 }

@@ -154,3 +154,43 @@ def test_two_query_readings_are_embedded_in_one_call(index_dir: Path) -> None:
             assert float(vector @ fresh.embed_query(text)) > 0.999
     finally:
         reader.embedder.embed_queries = embed  # type: ignore[method-assign]
+
+
+def test_a_search_reads_the_question_once_an_answer_twice(
+    index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One query embedding per search by default (setting search_readings);
+    two, batched, with ``readings=2`` and for every answer."""
+    from search.service import Filters, SearchService
+
+    service = SearchService.open(index_dir)
+    calls: list[list[str]] = []
+    embed = service.reader.embedder.embed_queries
+
+    def counting(texts: list[str]) -> np.ndarray:
+        calls.append(list(texts))
+        return embed(texts)
+
+    service.reader.embedder.embed_queries = counting  # type: ignore[method-assign]
+    question = "孩子上幼儿园的比例要达到多少？"
+    assert service.search_readings == 1
+    one = service.search(question, 10)
+    assert calls == [[question]]  # the question as typed, nothing else
+    analysed = one.analysis.rewritten
+    assert analysed != question  # the analysis rewrites it, so two readings would differ
+    service.reader.forget_queries()
+    calls.clear()
+    two = service.search(question, 10, readings=2)
+    assert calls == [[analysed, question]]  # both readings, one engine call
+    assert {h.doc_id for h in one.hits[:3]} & {h.doc_id for h in two.hits[:3]}
+    service.reader.forget_queries()
+    calls.clear()
+    service.ask(question, Filters())
+    assert sorted(len(c) for c in calls) == [2]
+    with pytest.raises(ValueError, match="readings"):
+        service.search(question, 10, readings=3)
+    monkeypatch.setenv("POLICY_SEARCH_SEARCH_READINGS", "2")
+    assert SearchService.open(index_dir).search_readings == 2
+    monkeypatch.setenv("POLICY_SEARCH_SEARCH_READINGS", "many")
+    with pytest.raises(ValueError, match="POLICY_SEARCH_SEARCH_READINGS"):
+        SearchService.open(index_dir)
