@@ -49,7 +49,9 @@ def collect(service: SearchService, queries: list[EvalQuery]) -> list[dict]:
         analysis = service.analyzer.analyze(q.query)
         rows, _, _ = service.resolve_filters(filters, analysis)
         spread = service.should_spread(analysis, filters)
-        cands = service.retriever.retrieve(analysis, rows, 10, spread=False)
+        # both dense readings, as answers read: one set of weights serves them
+        # and the search's one reading (README Quality, fifth round)
+        cands = service.retriever.retrieve(analysis, rows, 10, spread=False, readings=2)
         matrix = np.array([[c.features.get(f, 0.0) for f in FEATURES] for c in cands], dtype=np.float64)
         first = [int(r) for r in service._named_articles(analysis, rows)]
         out.append({"q": q, "rows": [c.row for c in cands], "X": matrix, "spread": spread, "first": first, "service": service})
