@@ -85,13 +85,19 @@ def char_folded(text: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=1024)
+def _highlight_order(terms: tuple[str, ...]) -> list[str]:
+    """The terms worth marking (two characters or more, or digits), folded,
+    longest first: the same for every hit of one search."""
+    folded = sorted({fold(t) for t in terms if t and t.strip()}, key=len, reverse=True)
+    return [t for t in folded if len(t) >= 2 or t.isdigit()]
+
+
 def highlight_spans(text: str, terms: list[str], limit: int = 20) -> list[Highlight]:
     """Non-overlapping spans of ``text`` where the (folded) terms occur."""
     folded = char_folded(text)
     spans: list[tuple[int, int]] = []
-    for term in sorted({fold(t) for t in terms if t and t.strip()}, key=len, reverse=True):
-        if len(term) < 2 and not term.isdigit():
-            continue
+    for term in _highlight_order(tuple(terms)):
         start = folded.find(term)
         while start >= 0:
             end = start + len(term)
