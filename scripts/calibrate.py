@@ -92,7 +92,7 @@ def collect(service: SearchService, path: Path, near_misses: bool = False) -> li
         out.append({"id": q.qid, "x": evidence, "y": bool(q.gold), "right": right, "made": False})
         if not near_misses or not q.gold or q.filters:
             continue
-        result = service.search(q.query, 30)
+        result = service.search(q.query, 30, readings=2)  # as answers read it
         if result.analysis.doc_ids is not None or result.analysis.title_doc_ids is not None:
             continue  # a place or a document named: another document is no near miss
         gold_docs = {g["doc"] for g in q.gold}

@@ -298,6 +298,9 @@ class SearchService:
         with_features: bool = False,
         readings: int | None = None,
     ) -> SearchResult:
+        """The ``top_k`` best clauses for ``query`` within ``filters``.
+        ``readings``: dense readings of the query, 1 or 2 (None: the setting
+        ``search_readings``; answers pass 2)."""
         started = time.perf_counter()
         query = (query or "").strip()
         if not query:
@@ -314,7 +317,7 @@ class SearchService:
         spread = self.should_spread(analysis, filters) and "spread" not in disabled
         check_deadline()
         candidates = self.retriever.retrieve(
-            analysis, rows, top_k, spread, disabled, readings=readings or self.search_readings
+            analysis, rows, top_k, spread, disabled, readings=self.search_readings if readings is None else readings
         )
         check_deadline()
         terms = self._highlight_terms(analysis)
