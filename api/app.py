@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -71,6 +72,17 @@ def api_key_given(request: Request) -> bool:
     return bool(expected) and bool(given) and secrets.compare_digest(given.encode(), expected.encode())
 
 
+def apply_switch_interval() -> None:
+    """Set the process's interpreter-lock switch interval from the setting
+    ``switch_interval_ms`` (0: Python's own), when a server starts: it serves
+    searches on several threads beside, at times, an ingest."""
+    ms = settings.get_float("switch_interval_ms")
+    if ms < 0:
+        raise ValueError(f"POLICY_SEARCH_SWITCH_INTERVAL_MS must be 0 or more, not {ms}")
+    if ms > 0:
+        sys.setswitchinterval(ms / 1000.0)
+
+
 def create_app(
     index_dir: Path | None = None,
     service_factory: Callable[[], SearchService] | None = None,
@@ -91,6 +103,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        apply_switch_interval()
         holder.start()
         yield
 

@@ -96,6 +96,33 @@ def test_cors_configurable(service, monkeypatch):
         assert "access-control-allow-origin" not in c.get("/healthz", headers={"Origin": "https://example.org"}).headers
 
 
+def test_a_starting_server_sets_the_switch_interval(service, monkeypatch):
+    """The interpreter-lock switch interval comes from switch_interval_ms when
+    the app starts (0: Python's own is left); a negative one is refused."""
+    import sys
+
+    from api.app import apply_switch_interval, create_app
+
+    before = sys.getswitchinterval()
+    try:
+        monkeypatch.setenv("POLICY_SEARCH_SWITCH_INTERVAL_MS", "2")
+        with TestClient(create_app(service_factory=lambda: service)) as c:
+            assert c.get("/healthz").status_code == 200
+            assert sys.getswitchinterval() == pytest.approx(0.002)
+        sys.setswitchinterval(0.004)
+        monkeypatch.setenv("POLICY_SEARCH_SWITCH_INTERVAL_MS", "0")
+        apply_switch_interval()
+        assert sys.getswitchinterval() == pytest.approx(0.004)
+        monkeypatch.setenv("POLICY_SEARCH_SWITCH_INTERVAL_MS", "-1")
+        with pytest.raises(ValueError, match="POLICY_SEARCH_SWITCH_INTERVAL_MS"):
+            apply_switch_interval()
+        monkeypatch.delenv("POLICY_SEARCH_SWITCH_INTERVAL_MS")
+        apply_switch_interval()
+        assert sys.getswitchinterval() == pytest.approx(0.0005)  # the default
+    finally:
+        sys.setswitchinterval(before)
+
+
 def test_write_endpoints_with_key(tmp_path, index_dir, monkeypatch):
     from api.app import create_app
     from policy_search.pipeline import ingest_paths
