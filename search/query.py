@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from index.lexical import tokenize
 from index.textnorm import fold
 from ingest.model import Document
 from ingest.profiles import bare_title
@@ -89,12 +90,21 @@ class QueryAnalysis:
     genre: str | None = None  # "law" or "plan" when the question's words point at one (合法吗 / 规划里)
     asks_number: bool = False  # the question asks for a number (多少, 几天), not whether
     quantity: QuantityClass | None = None  # the kind of number asked (an age, days …), when one is
+    _tokens: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def rewritten(self) -> str:
         """The query text used for retrieval: content plus the plans' vocabulary."""
         extra = " ".join(dict.fromkeys(self.expansions))
         return f"{self.content} {extra}".strip() if extra else self.content
+
+    def tokens(self, text: str) -> list[str]:
+        """BM25 tokens of ``text`` (this query's rewritten text or the query),
+        cut once per analysis: retrieval and highlighting both read them."""
+        found = self._tokens.get(text)
+        if found is None:
+            found = self._tokens[text] = tokenize(text)
+        return list(found)
 
     def to_dict(self) -> dict[str, Any]:
         return {

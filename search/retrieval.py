@@ -285,7 +285,7 @@ class HybridRetriever:
         dense_text = text if readings == 2 else analysis.query
         if "dense" not in disabled and analysis.query != dense_text:
             self.reader.embed_queries([text, analysis.query])  # both readings in one engine call
-        tokens = tokenize(text)
+        tokens = analysis.tokens(text)
         n_allowed = self._n if allowed is None else int(allowed.size)
         if getattr(self.reader.vectors, "backend", "faiss") != "faiss":
             return self._retrieve_candidates(

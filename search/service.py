@@ -367,9 +367,7 @@ class SearchService:
         return analysis.intent in ("compare", "precedent")
 
     def _highlight_terms(self, analysis: QueryAnalysis) -> list[str]:
-        from index.lexical import tokenize
-
-        terms = [t for t in tokenize(analysis.rewritten) if len(t) >= 2]
+        terms = [t for t in analysis.tokens(analysis.rewritten) if len(t) >= 2]
         terms += analysis.indicators + analysis.expansions
         # words in a third of all clauses (儿童, 发展) would light up everything
         common = max(10, len(self.clauses) // 3)
