@@ -90,7 +90,7 @@ class QueryAnalysis:
     genre: str | None = None  # "law" or "plan" when the question's words point at one (合法吗 / 规划里)
     asks_number: bool = False  # the question asks for a number (多少, 几天), not whether
     quantity: QuantityClass | None = None  # the kind of number asked (an age, days …), when one is
-    _tokens: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+    _tokens: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def rewritten(self) -> str:
