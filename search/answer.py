@@ -60,6 +60,8 @@ COMPARE_SHARE = 0.7
 # past the first three clauses, a figure is read only from a clause that covers
 # this share of the question's words
 MIN_FIGURE_COVERAGE = 0.3
+# per question character that only some of a clause's figure sentences print
+DISTINCT_CHAR = 2.0
 
 NOT_SURE = "以下是最接近的条款，但它们可能没有直接回答这个问题，请核对原文："
 
@@ -519,9 +521,11 @@ class Answerer:
         heads = _rate_heads(analysis)
         asked_heads = quantity.head_groups(question)
         best: tuple[float, int, Hit, str, list[tuple[int, int, str]]] | None = None
+        asked = _content_chars(question) - _NUMERAL_CHARS
         for rank, hit in enumerate(hits):
             if rank >= 3 and self.coverage(analysis, hit.text) < MIN_FIGURE_COVERAGE:
                 continue  # past the first clauses, only one about the question's own words
+            found: list[tuple[str, list[tuple[int, int, str]], set[str]]] = []
             for sentence in _FULL_STOP.split(_strip_article_number(_strip_item_number(hit.text))):
                 spans = [(m.start(), m.end(), m.group(0)) for m in itertools.islice(quantity.span.finditer(sentence), FIGURES_PER_SENTENCE)]
                 if not spans:
@@ -533,14 +537,22 @@ class Answerer:
                     continue  # a fine where a reward is asked (罚款, not 奖金)
                 if named and not asked_heads and named <= quantity.named_only:
                     continue  # a fine where none is asked (彩礼最多多少钱)
+                found.append((sentence, spans, _content_chars(fold(sentence)) - _NUMERAL_CHARS))
+            if not found:
+                continue
+            scored = []
+            for sentence, spans, chars in found:
                 whole = self.coverage(analysis, sentence)
                 # the comma-separated piece a figure stands in names what it counts
                 near = max(_overlap(question, fold(_comma_piece(sentence, start, end))) for start, end, _ in spans)
                 # single characters too: 大雾, 结冰 asked, 雾, 冰雪 printed
-                chars = len(_content_chars(question) & _content_chars(fold(sentence)))
-                score = near + 3.0 * whole + 0.2 * chars - 0.5 * rank
-                if best is None or score > best[0]:
-                    best = (score, rank, hit, sentence, spans)
+                scored.append(near + 3.0 * whole + 0.2 * len(asked & chars) - 0.5 * rank)
+            # the clause competes with its best sentence's score; within it, the
+            # sentence is told by the words only some of its sentences print
+            pick = _sentence_asked(asked, [chars for _, _, chars in found], scored)
+            score = max(scored)
+            if best is None or score > best[0]:
+                best = (score, rank, hit, found[pick][0], found[pick][1])
         if best is None:
             return None
         _, _, hit, sentence, spans = best
@@ -736,6 +748,20 @@ _ANY_VALUE = re.compile(r"(?:[0-9０-９][0-9０-９.．]*|[零〇一二两三�
 
 
 _FULL_STOP = re.compile(r"(?<=[。！!？?])")
+
+
+def _sentence_asked(asked: set[str], sentences: list[set[str]], scores: list[float]) -> int:
+    """Which of one clause's figure sentences (their content characters, and
+    each one's score for the question) the question asks about. Words every
+    one prints (载有学生的校车…最高时速) tell them apart no more than their
+    score does; each question character that only some print (雾, 冰 of 大雾,
+    结冰, beside 80 and 60 km/h on 高速公路, 其他道路) adds DISTINCT_CHAR.
+    Ties go to the first."""
+    common = set.intersection(*sentences) if sentences else set()
+    return max(
+        range(len(sentences)),
+        key=lambda i: (scores[i] + DISTINCT_CHAR * len((asked & sentences[i]) - common), -i),
+    )
 
 
 def _comma_piece(sentence: str, start: int, end: int) -> str:

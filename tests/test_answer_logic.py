@@ -10,7 +10,13 @@ import pytest
 
 from ingest.model import Target
 from ingest.text import fold
-from search.answer import _distinct_share, _ends_with_head, _pick_in_sentence
+from search.answer import (
+    _content_chars,
+    _distinct_share,
+    _ends_with_head,
+    _pick_in_sentence,
+    _sentence_asked,
+)
 from search.calibration import Calibration
 from search.places import _reads_as_place
 from search.quantity import asked_quantity, asks_quantity
@@ -134,6 +140,23 @@ def test_a_figure_counts_what_its_words_name():
     assert asked and fine and not asked & fine  # a fine is no reward
     assert asked & reward
     assert money.head_groups("每月补助八百元") != asked
+
+
+def test_the_sentence_is_told_by_the_words_only_it_prints():
+    # two sentences of one article, each with a speed limit: the words both print
+    # (校车, 学生, 最高时速) favour the first, whose words come closer to the question;
+    # the conditions only the second prints (雾, 冰) say which limit is asked
+    question = fold("下大雾或者路面结冰的时候，拉着学生的校车最快能开多少？")
+    first = "载有学生的校车在高速公路上行驶的最高时速不得超过80公里，在其他道路上行驶的最高时速不得超过60公里。"
+    second = "载有学生的校车在冰雪、泥泞的道路上行驶，或者遇有雾、雨、雪等低能见度气象条件时，最高时速不得超过20公里。"
+    asked = _content_chars(question)
+    sentences = [_content_chars(fold(first)), _content_chars(fold(second))]
+    assert _sentence_asked(asked, sentences, [8.0, 3.5]) == 1
+    # a question that names neither condition keeps the better-scored sentence
+    plain = _content_chars(fold("校车在高速公路上最快能开多少？"))
+    assert _sentence_asked(plain, sentences, [8.0, 3.5]) == 0
+    # one sentence: nothing to tell apart
+    assert _sentence_asked(asked, sentences[:1], [1.0]) == 0
 
 
 def test_the_vocabularies_merge_by_key():
