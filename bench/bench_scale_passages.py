@@ -24,8 +24,8 @@ the vector count, or ``--index-type``) and the exact reference:
 
     .venv/bin/python bench/bench_scale_passages.py --factor 1000 --work /tmp/scale-passages
 
-Writes docs/scale/passages.json and prints a table. Not part of CI (about an
-hour on 2 cores at 1000×, most of it the IVF build).
+Writes docs/scale/passages.json and prints a table. Not part of CI (about
+ten minutes on 2 cores at 1000×, most of it the IVF build).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ EVAL = REPO / "tests" / "data" / "eval"
 # None where a set has no such questions. Retrieval is the search's (one dense
 # reading, the setting search_readings), answers read the question twice.
 # Measured (README "Quality"): tune 0.963 / 0.913 / 1.000 / 0.958 / 0.964, test
-# 0.916 / 0.827 / 0.929 / 0.971 / 0.852, probe 0.940 / 0.885 / 0.900 / 1.000 /
+# 0.916 / 0.827 / 0.929 / 0.971 / 0.852, probe 0.940 / 0.885 / 0.933 / 1.000 /
 # 0.944, citizen 0.813 / 0.746 / — / 0.988 / 0.733, far — / — / — / — / 0.875
 # (with both readings in the search: tune 0.966 / 0.925, test 0.915 / 0.841,
 # probe 0.963 / 0.886, citizen 0.819 / 0.746); one question less than
@@ -37,7 +37,7 @@ EVAL = REPO / "tests" / "data" / "eval"
 FLOORS = {
     "tune": (0.95, 0.90, 0.96, 0.94, 0.92),
     "test": (0.89, 0.82, 0.89, 0.95, 0.81),
-    "probe": (0.92, 0.86, 0.86, 0.96, 0.88),
+    "probe": (0.92, 0.86, 0.89, 0.96, 0.88),
     "far": (None, None, None, None, 0.84),
     "citizen": (0.79, 0.72, None, 0.96, 0.66),
 }
