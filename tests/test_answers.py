@@ -170,6 +170,17 @@ def test_a_question_without_a_place_says_which_plan_it_quotes(service):
     assert len({c.doc_id for c in answer.citations}) >= 3
 
 
+def test_other_documents_give_values_of_the_indicator_asked(mixed_service):
+    # 山东省学前教育条例 prints 每天户外活动时间不少于两小时 among the results: a figure
+    # of the kind asked (hours a day), but not of sleep
+    answer = mixed_service.ask("我家孩子上小学，学校要求每天睡多久？")
+    assert answer.found and "其他文件也有规定" in answer.answer_text
+    others = answer.answer_text.split("其他文件也有规定", 1)[1]
+    assert "两小时" not in others
+    assert len(answer.citations) >= 3
+    assert all("睡眠" in c.text for c in answer.citations)
+
+
 @pytest.mark.parametrize(
     "question",
     [
