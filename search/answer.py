@@ -352,8 +352,34 @@ class Answerer:
         if heads:
             # the question names what is measured (自杀率, 建校率): another rate is no answer
             targets = [t for t in targets if _has_head(t, heads)]
+            keys = self._rate_keys(analysis)
+            if keys:
+                # nor the same rate of something else (儿童之家覆盖率 asked, 视力检查覆盖率 set)
+                targets = [t for t in targets if self._prints_keys(analysis, keys, self._target_text(t))]
         headed = [t for t in targets if _head(t.indicator) in question and _head(t.indicator) not in _generic_heads()]
         return headed or targets
+
+    def _rate_keys(self, analysis: QueryAnalysis) -> list[str]:
+        """For each rate the question names (儿童之家覆盖率), the rarest word of
+        its name that the documents print (儿童之家): what a value of that rate
+        is printed beside. A question whose rate the vocabulary knows by name
+        (its indicator) needs none."""
+        if analysis.indicators:
+            return []
+        keys = []
+        for phrase in _RATE_PHRASE.findall(fold(analysis.content or analysis.query)):
+            terms = [t for t in dict.fromkeys(words(phrase)) if len(t) >= 2 and not t.endswith("率") and self._df.df(t) > 0]
+            if terms:
+                keys.append(max(terms, key=lambda t: (self._idf(t), t)))
+        return keys
+
+    def _prints_keys(self, analysis: QueryAnalysis, keys: list[str], text: str) -> bool:
+        folded = fold(text)
+        return all(self._found_in(analysis, k, folded) for k in keys)
+
+    def _target_text(self, target: Target) -> str:
+        clause = self.service.clauses[self.service.row_of[target.clause_id]]
+        return target.indicator + " " + clause.text
 
     def _target_year(self, target: Target) -> int | None:
         if target.year:
@@ -534,6 +560,7 @@ class Answerer:
         (``_pick_in_sentence``)."""
         question = fold(analysis.query)
         heads = _rate_heads(analysis)
+        rate_keys = self._rate_keys(analysis) if heads else []
         asked_heads = quantity.head_groups(question)
         best: tuple[float, int, Hit, str, list[tuple[int, int, str]]] | None = None
         asked = _content_chars(question) - _NUMERAL_CHARS
@@ -547,6 +574,8 @@ class Answerer:
                     continue
                 if heads and not any(h in fold(sentence) or h in normalize_indicator(sentence) for h in heads):
                     continue  # the question asks another rate (建校率, not 覆盖率)
+                if rate_keys and not self._prints_keys(analysis, rate_keys, sentence):
+                    continue  # the same rate of something else (视力检查覆盖率 for 儿童之家覆盖率)
                 named = quantity.head_groups(fold(sentence)) if quantity.heads else set()
                 if named and asked_heads and not named & asked_heads:
                     continue  # a fine where a reward is asked (罚款, not 奖金)
@@ -827,6 +856,8 @@ def _value_segment(sentence: str, start: int, end: int, since: int) -> str:
 
 _TRAILING_PARENS = re.compile(r"[（(][^）)]*[）)]$")
 _RATE_HEAD = re.compile(r"[\u4e00-\u9fff]率")
+# a rate's name as a question prints it: the characters that run up to its 率
+_RATE_PHRASE = re.compile(r"[\u4e00-\u9fff]{2,12}率")
 
 
 def _rate_heads(analysis: QueryAnalysis) -> list[str]:

@@ -188,6 +188,7 @@ def test_other_documents_give_values_of_the_indicator_asked(mixed_service):
         "大渡口区2035年婴儿死亡率的目标是多少？",  # the plan runs to 2030
         "石拐区儿童自杀率要控制在多少以下？",  # another rate is no answer
         "幼儿园一个班最多多少个孩子？",  # children counted: not 一所 (schools) or the 一人 of 一人一案
+        "自贡市儿童之家覆盖率要达到多少？",  # 进一步巩固提高, no number; not the 覆盖率 of 视力检查
     ],
 )
 def test_a_number_the_plans_do_not_state_is_refused(service, question):
