@@ -359,23 +359,24 @@ class Answerer:
         headed = [t for t in targets if _head(t.indicator) in question and _head(t.indicator) not in _generic_heads()]
         return headed or targets
 
-    def _rate_keys(self, analysis: QueryAnalysis) -> list[str]:
-        """For each rate the question names (儿童之家覆盖率), the rarest word of
-        its name that the documents print (儿童之家): what a value of that rate
-        is printed beside. A question whose rate the vocabulary knows by name
-        (its indicator) needs none."""
+    def _rate_keys(self, analysis: QueryAnalysis) -> list[list[str]]:
+        """For each rate the question names by a name the vocabulary does not
+        know, the words of that name before the rate itself that the documents
+        print (儿童之家 of 儿童之家覆盖率; 学前, 三年 of 学前三年毛入园率): a
+        value of that rate is printed beside one of them."""
         if analysis.indicators:
             return []
         keys = []
         for phrase in _RATE_PHRASE.findall(fold(analysis.content or analysis.query)):
             terms = [t for t in dict.fromkeys(words(phrase)) if len(t) >= 2 and not t.endswith("率") and self._df.df(t) > 0]
             if terms:
-                keys.append(max(terms, key=lambda t: (self._idf(t), t)))
+                keys.append(terms)
         return keys
 
-    def _prints_keys(self, analysis: QueryAnalysis, keys: list[str], text: str) -> bool:
+    def _prints_keys(self, analysis: QueryAnalysis, keys: list[list[str]], text: str) -> bool:
+        """Whether ``text`` prints a word of every rate's name in ``keys``."""
         folded = fold(text)
-        return all(self._found_in(analysis, k, folded) for k in keys)
+        return all(any(self._found_in(analysis, k, folded) for k in terms) for terms in keys)
 
     def _target_text(self, target: Target) -> str:
         clause = self.service.clauses[self.service.row_of[target.clause_id]]

@@ -170,6 +170,12 @@ def test_a_question_without_a_place_says_which_plan_it_quotes(service):
     assert len({c.doc_id for c in answer.citations}) >= 3
 
 
+def test_a_rate_named_in_other_words_keeps_its_value(service):
+    # 石拐 prints 学前教育毛入园率; the question's 学前三年 shares 学前 with it
+    answer = service.ask("石拐区学前三年毛入园率要达到多少")
+    assert answer.found and answer.answer == "100%以上"
+
+
 def test_other_documents_give_values_of_the_indicator_asked(mixed_service):
     # 山东省学前教育条例 prints 每天户外活动时间不少于两小时 among the results: a figure
     # of the kind asked (hours a day), but not of sleep
