@@ -1002,8 +1002,10 @@ def _aliases(norm: str) -> set[str]:
 def match_indicator(query: str, names: Iterable[str]) -> list[str]:
     """The names (as given) that loosely match ``query``: exact normalised match
     first, then names containing the query (近视率 → 小学生近视率), then names the
-    query contains (大渡口婴儿死亡率 → 婴儿死亡率（‰）). Synonyms from
-    indicators.json count as the same indicator."""
+    query contains (大渡口婴儿死亡率 → 婴儿死亡率（‰）), then names that are
+    the query with words inserted at one place (每千人口托位 →
+    每千人口拥有3岁以下婴幼儿托位数). Synonyms from indicators.json count as
+    the same indicator."""
     q = normalize_indicator(query or "")
     if not q:
         return []
@@ -1011,6 +1013,7 @@ def match_indicator(query: str, names: Iterable[str]) -> list[str]:
     exact: list[str] = []
     contains: list[str] = []
     contained: list[str] = []
+    spread: list[str] = []
     seen: set[str] = set()
     for name in names:
         if name in seen:
@@ -1026,7 +1029,23 @@ def match_indicator(query: str, names: Iterable[str]) -> list[str]:
             contains.append(name)
         elif len(n) >= 3 and any(a in query_form for a in n_aliases for query_form in q_aliases):
             contained.append(name)
-    return exact + contains + contained
+        elif _inserted(q, n):
+            spread.append(name)
+    return exact + contains + contained + spread
+
+
+def _inserted(query: str, name: str) -> bool:
+    """Whether ``name`` is ``query`` with words inserted at one place: its two
+    parts, each of two characters or more, printed in order (每千人口托位 in
+    每千人口拥有3岁以下婴幼儿托位数)."""
+    if len(query) < 5:
+        return False
+    for cut in range(2, len(query) - 1):
+        head, tail = query[:cut], query[cut:]
+        at = name.find(head)
+        if at >= 0 and name.find(tail, at + len(head)) >= 0:
+            return True
+    return False
 
 
 def find_indicator_mentions(text: str, known: Iterable[str]) -> list[str]:

@@ -176,6 +176,13 @@ def test_a_rate_named_in_other_words_keeps_its_value(service):
     assert answer.found and answer.answer == "100%以上"
 
 
+def test_an_indicator_printed_with_words_inserted_is_found(service):
+    # 大渡口's table row is 每千人口拥有3岁以下婴幼儿托位数（个）; the question's
+    # 每千人口托位 (other plans' name) is no reason to say the plan lacks it
+    answer = service.ask("大渡口区每千人口托位数")
+    assert answer.found and answer.answer == "≥4.5"
+
+
 def test_other_documents_give_values_of_the_indicator_asked(mixed_service):
     # 山东省学前教育条例 prints 每天户外活动时间不少于两小时 among the results: a figure
     # of the kind asked (hours a day), but not of sleep

@@ -698,6 +698,13 @@ def test_match_indicator():
     assert match_indicator("大渡口区婴儿死亡率", names) == ["婴儿死亡率（‰）"]
     assert match_indicator("", names) == []
     assert match_indicator("不存在的指标", names) == []
+    # words inserted at one place: the same indicator, after the closer matches
+    long_names = ["每千人口拥有3岁以下婴幼儿托位数（个）", "托育机构和托位数量", "每千人口托位"]
+    assert match_indicator("每千人口托位", long_names) == ["每千人口托位", "每千人口拥有3岁以下婴幼儿托位数（个）"]
+    assert match_indicator("每千人口托位", long_names[:2]) == ["每千人口拥有3岁以下婴幼儿托位数（个）"]
+    # not when a part of the name is missing: 婴儿 is not in 新生儿死亡率
+    assert "新生儿死亡率（‰）" not in match_indicator("婴儿死亡率", names)
+    assert match_indicator("小学生死亡率", names) == []
 
 
 def test_find_indicator_mentions():
