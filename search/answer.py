@@ -352,35 +352,8 @@ class Answerer:
         if heads:
             # the question names what is measured (自杀率, 建校率): another rate is no answer
             targets = [t for t in targets if _has_head(t, heads)]
-            keys = self._rate_keys(analysis)
-            if keys:
-                # nor the same rate of something else (儿童之家覆盖率 asked, 视力检查覆盖率 set)
-                targets = [t for t in targets if self._prints_keys(analysis, keys, self._target_text(t))]
         headed = [t for t in targets if _head(t.indicator) in question and _head(t.indicator) not in _generic_heads()]
         return headed or targets
-
-    def _rate_keys(self, analysis: QueryAnalysis) -> list[list[str]]:
-        """For each rate the question names by a name the vocabulary does not
-        know, the words of that name before the rate itself that the documents
-        print (儿童之家 of 儿童之家覆盖率; 学前, 三年 of 学前三年毛入园率): a
-        value of that rate is printed beside one of them."""
-        if analysis.indicators:
-            return []
-        keys = []
-        for phrase in _RATE_PHRASE.findall(fold(analysis.content or analysis.query)):
-            terms = [t for t in dict.fromkeys(words(phrase)) if len(t) >= 2 and not t.endswith("率") and self._df.df(t) > 0]
-            if terms:
-                keys.append(terms)
-        return keys
-
-    def _prints_keys(self, analysis: QueryAnalysis, keys: list[list[str]], text: str) -> bool:
-        """Whether ``text`` prints a word of every rate's name in ``keys``."""
-        folded = fold(text)
-        return all(any(self._found_in(analysis, k, folded) for k in terms) for terms in keys)
-
-    def _target_text(self, target: Target) -> str:
-        clause = self.service.clauses[self.service.row_of[target.clause_id]]
-        return target.indicator + " " + clause.text
 
     def _target_year(self, target: Target) -> int | None:
         if target.year:
@@ -561,42 +534,37 @@ class Answerer:
         (``_pick_in_sentence``)."""
         question = fold(analysis.query)
         heads = _rate_heads(analysis)
-        rate_keys = self._rate_keys(analysis) if heads else []
         asked_heads = quantity.head_groups(question)
         best: tuple[float, int, Hit, str, list[tuple[int, int, str]]] | None = None
         asked = _content_chars(question) - _NUMERAL_CHARS
         for rank, hit in enumerate(hits):
             if rank >= 3 and self.coverage(analysis, hit.text) < MIN_FIGURE_COVERAGE:
                 continue  # past the first clauses, only one about the question's own words
-            found: list[tuple[str, list[tuple[int, int, str]], set[str], float]] = []
+            found: list[tuple[str, list[tuple[int, int, str]], set[str]]] = []
             for sentence in _FULL_STOP.split(_strip_article_number(_strip_item_number(hit.text))):
                 spans = [(m.start(), m.end(), m.group(0)) for m in itertools.islice(quantity.span.finditer(sentence), FIGURES_PER_SENTENCE)]
                 if not spans:
                     continue
                 if heads and not any(h in fold(sentence) or h in normalize_indicator(sentence) for h in heads):
                     continue  # the question asks another rate (建校率, not 覆盖率)
-                if rate_keys and not self._prints_keys(analysis, rate_keys, sentence):
-                    continue  # the same rate of something else (视力检查覆盖率 for 儿童之家覆盖率)
                 named = quantity.head_groups(fold(sentence)) if quantity.heads else set()
                 if named and asked_heads and not named & asked_heads:
                     continue  # a fine where a reward is asked (罚款, not 奖金)
                 if named and not asked_heads and named <= quantity.named_only:
                     continue  # a fine where none is asked (彩礼最多多少钱)
-                whole = self.coverage(analysis, sentence)
-                if whole <= 0 and rank >= 3:
-                    continue  # past the first clauses, not a sentence without a word of the question (一人 of 落实“一人一案”)
-                found.append((sentence, spans, _content_chars(fold(sentence)) - _NUMERAL_CHARS, whole))
+                found.append((sentence, spans, _content_chars(fold(sentence)) - _NUMERAL_CHARS))
             if not found:
                 continue
             scored = []
-            for sentence, spans, chars, whole in found:
+            for sentence, spans, chars in found:
+                whole = self.coverage(analysis, sentence)
                 # the comma-separated piece a figure stands in names what it counts
                 near = max(_overlap(question, fold(_comma_piece(sentence, start, end))) for start, end, _ in spans)
                 # single characters too: 大雾, 结冰 asked, 雾, 冰雪 printed
                 scored.append(near + 3.0 * whole + 0.2 * len(asked & chars) - 0.5 * rank)
             # the clause competes with its best sentence's score; within it, the
             # sentence is told by the words only some of its sentences print
-            pick = _sentence_asked(asked, [chars for _, _, chars, _ in found], scored)
+            pick = _sentence_asked(asked, [chars for _, _, chars in found], scored)
             score = max(scored)
             if best is None or score > best[0]:
                 best = (score, rank, hit, found[pick][0], found[pick][1])
@@ -857,8 +825,6 @@ def _value_segment(sentence: str, start: int, end: int, since: int) -> str:
 
 _TRAILING_PARENS = re.compile(r"[（(][^）)]*[）)]$")
 _RATE_HEAD = re.compile(r"[\u4e00-\u9fff]率")
-# a rate's name as a question prints it: the characters that run up to its 率
-_RATE_PHRASE = re.compile(r"[\u4e00-\u9fff]{2,12}率")
 
 
 def _rate_heads(analysis: QueryAnalysis) -> list[str]:
