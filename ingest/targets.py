@@ -1013,7 +1013,7 @@ def match_indicator(query: str, names: Iterable[str]) -> list[str]:
     exact: list[str] = []
     contains: list[str] = []
     contained: list[str] = []
-    spread: list[str] = []
+    inserted: list[str] = []
     seen: set[str] = set()
     for name in names:
         if name in seen:
@@ -1030,8 +1030,8 @@ def match_indicator(query: str, names: Iterable[str]) -> list[str]:
         elif len(n) >= 3 and any(a in query_form for a in n_aliases for query_form in q_aliases):
             contained.append(name)
         elif _inserted(q, n):
-            spread.append(name)
-    return exact + contains + contained + spread
+            inserted.append(name)
+    return exact + contains + contained + inserted
 
 
 def _inserted(query: str, name: str) -> bool:

@@ -475,13 +475,13 @@ class Answerer:
             # a figure of the same kind in another document's sentence states the
             # same thing only if the sentence names it: 睡眠 of 小学生每天睡眠时间,
             # not a 每天户外活动时间不少于两小时 beside it
-            keys = self._indicator_keys(best[1].indicator)
+            key = self._indicator_key(best[1].indicator)
             for doc_id in dict.fromkeys(h.doc_id for h in hits[:10]):
                 if doc_id in done:
                     continue
                 doc_hits = [h for h in hits[:10] if h.doc_id == doc_id][:2]
                 found = self._figure_in(analysis, doc_hits, quantity)
-                if found is not None and keys and not any(k in fold(found[1]) for k in keys):
+                if found is not None and key is not None and key not in fold(found[1]):
                     continue
                 if found is not None and self.coverage(analysis, found[0].text) >= MIN_COVERAGE:
                     others.append((doc_id, found[2], found[0]))
@@ -495,14 +495,14 @@ class Answerer:
         ) + "。）"
         answer.citations.extend(hit for _, _, hit in others)
 
-    def _indicator_keys(self, indicator: str) -> list[str]:
+    def _indicator_key(self, indicator: str) -> str | None:
         """The rarest word of an indicator's name, which a sentence that states
         the same indicator prints (睡眠 of 小学生每天睡眠时间: 每天, 时间 and
         小学生 are printed beside other figures too; the next rarest, 每天,
-        let a 每天户外活动时间不少于两小时 through). Empty for a name without a
+        let a 每天户外活动时间不少于两小时 through). None for a name without a
         word of two characters."""
         terms = [t for t in dict.fromkeys(words(fold(_without_unit(indicator)))) if len(t) >= 2]
-        return sorted(terms, key=lambda t: (-self._idf(t), t))[:1]
+        return min(terms, key=lambda t: (-self._idf(t), t)) if terms else None
 
     def _answer_docs(self, analysis: QueryAnalysis, hits: list[Hit], scope: set[str]) -> list[str]:
         """Plans a one-region question is about: its scope, in the order of the best hits."""
