@@ -180,9 +180,13 @@ class Answerer:
 
         return self._weighted_share(analysis, somewhere, 1.0)
 
+    def _rarest(self, terms: list[str], n: int) -> list[str]:
+        """The ``n`` rarest of ``terms`` in the corpus (ties by the word)."""
+        return sorted(terms, key=lambda t: (-self._idf(t), t))[:n]
+
     def key_coverage(self, analysis: QueryAnalysis, text: str, n: int = 2) -> float:
         """Share of the question's ``n`` rarest content words found in text."""
-        terms = sorted(self._terms(analysis), key=lambda t: (-self._idf(t), t))[:n]
+        terms = self._rarest(self._terms(analysis), n)
         if not terms:
             return 0.0
         folded = fold(text)
@@ -472,17 +476,15 @@ class Answerer:
                 answer.values.append(self.table.row(same[0]))
         if quantity is not None:
             done = {best[1].doc_id} | {d for d, _, _ in others}
-            # a figure of the same kind in another document's sentence states the
-            # same thing only if the sentence names it: 睡眠 of 小学生每天睡眠时间,
-            # not a 每天户外活动时间不少于两小时 beside it
+            # a figure of the same kind in another document states the same thing
+            # only in a sentence that names it: 睡眠 of 小学生每天睡眠时间, not a
+            # 每天户外活动时间不少于两小时 beside it
             key = self._indicator_key(best[1].indicator)
             for doc_id in dict.fromkeys(h.doc_id for h in hits[:10]):
                 if doc_id in done:
                     continue
                 doc_hits = [h for h in hits[:10] if h.doc_id == doc_id][:2]
-                found = self._figure_in(analysis, doc_hits, quantity)
-                if found is not None and key is not None and key not in fold(found[1]):
-                    continue
+                found = self._figure_in(analysis, doc_hits, quantity, naming=key)
                 if found is not None and self.coverage(analysis, found[0].text) >= MIN_COVERAGE:
                     others.append((doc_id, found[2], found[0]))
                     answer.values.append({"doc_id": doc_id, "jurisdiction": docs[doc_id].jurisdiction_name, "value": found[2]})
@@ -501,8 +503,8 @@ class Answerer:
         小学生 are printed beside other figures too; the next rarest, 每天,
         let a 每天户外活动时间不少于两小时 through). None for a name without a
         word of two characters."""
-        terms = [t for t in dict.fromkeys(words(fold(_without_unit(indicator)))) if len(t) >= 2]
-        return min(terms, key=lambda t: (-self._idf(t), t)) if terms else None
+        rarest = self._rarest([t for t in dict.fromkeys(words(fold(_without_unit(indicator)))) if len(t) >= 2], 1)
+        return rarest[0] if rarest else None
 
     def _answer_docs(self, analysis: QueryAnalysis, hits: list[Hit], scope: set[str]) -> list[str]:
         """Plans a one-region question is about: its scope, in the order of the best hits."""
@@ -525,13 +527,14 @@ class Answerer:
         return answer
 
     def _figure_in(
-        self, analysis: QueryAnalysis, hits: list[Hit], quantity: QuantityClass
+        self, analysis: QueryAnalysis, hits: list[Hit], quantity: QuantityClass, naming: str | None = None
     ) -> tuple[Hit, str, str] | None:
         """The figure of the kind asked that answers, with its clause and sentence.
         Sentences are scored by how much of the question they cover and how
         close the figure's own words come to it; within the sentence, of several
         figures of that kind, the one whose own words the question names
-        (``_pick_in_sentence``)."""
+        (``_pick_in_sentence``). With ``naming``, only sentences that print
+        that word (睡眠: another document's figure for the same indicator)."""
         question = fold(analysis.query)
         heads = _rate_heads(analysis)
         asked_heads = quantity.head_groups(question)
@@ -544,6 +547,8 @@ class Answerer:
             for sentence in _FULL_STOP.split(_strip_article_number(_strip_item_number(hit.text))):
                 spans = [(m.start(), m.end(), m.group(0)) for m in itertools.islice(quantity.span.finditer(sentence), FIGURES_PER_SENTENCE)]
                 if not spans:
+                    continue
+                if naming is not None and naming not in fold(sentence):
                     continue
                 if heads and not any(h in fold(sentence) or h in normalize_indicator(sentence) for h in heads):
                     continue  # the question asks another rate (建校率, not 覆盖率)
