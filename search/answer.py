@@ -548,16 +548,17 @@ class Answerer:
                 spans = [(m.start(), m.end(), m.group(0)) for m in itertools.islice(quantity.span.finditer(sentence), FIGURES_PER_SENTENCE)]
                 if not spans:
                     continue
-                if naming is not None and naming not in fold(sentence):
+                folded = fold(sentence)
+                if naming is not None and naming not in folded:
                     continue
-                if heads and not any(h in fold(sentence) or h in normalize_indicator(sentence) for h in heads):
+                if heads and not any(h in folded or h in normalize_indicator(sentence) for h in heads):
                     continue  # the question asks another rate (建校率, not 覆盖率)
-                named = quantity.head_groups(fold(sentence)) if quantity.heads else set()
+                named = quantity.head_groups(folded) if quantity.heads else set()
                 if named and asked_heads and not named & asked_heads:
                     continue  # a fine where a reward is asked (罚款, not 奖金)
                 if named and not asked_heads and named <= quantity.named_only:
                     continue  # a fine where none is asked (彩礼最多多少钱)
-                found.append((sentence, spans, _content_chars(fold(sentence)) - _NUMERAL_CHARS))
+                found.append((sentence, spans, _content_chars(folded) - _NUMERAL_CHARS))
             if not found:
                 continue
             scored = []
