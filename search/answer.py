@@ -54,6 +54,8 @@ RESCUE_FIT_SHARE = 0.9
 # of a figure that say what it counts.
 FIGURES_PER_SENTENCE = 32
 PIECE_CHARS = 200
+# the most characters an answer of parallel figures (男…，女…) may span
+PARALLEL_CHARS = 60
 # in a comparison, a document's figure is listed when its sentence covers the
 # question at least this share as well as the best document's does
 COMPARE_SHARE = 0.7
@@ -817,6 +819,15 @@ def _pick_in_sentence(question_folded: str, sentence: str, spans: list[tuple[int
         for i, piece in enumerate(pieces)
     ]
     best = max(range(len(spans)), key=lambda i: (scores[i], -i))
+    tied = [i for i, score in enumerate(scores) if score == scores[best]]
+    if len(tied) > 1 and all(pieces[i] - common for i in tied) and not any(asked & (pieces[i] - common) for i in tied):
+        # parallel figures told apart only by words the question does not
+        # name (男…二十二周岁，女…二十周岁 for 法定婚龄): all of them, as printed
+        first, last = spans[tied[0]], spans[tied[-1]]
+        low = max(0, first[0] - PIECE_CHARS)
+        since = max(max(sentence.rfind(p, low, first[0]) for p in "，,：:；;") + 1, low)
+        if last[1] - since <= PARALLEL_CHARS:
+            return sentence[since:last[1]]
     return spans[best][2]
 
 

@@ -43,6 +43,8 @@ ORDER = "人民法院受理申请后，应当在七十二小时内作出人身�
     [
         ("女孩子最早多大可以登记结婚？", MARRIAGE, "age", "二十周岁"),
         ("男的最早几岁能结婚？", MARRIAGE, "age", "二十二周岁"),
+        # neither named: both, as printed
+        ("结婚的法定年龄是多少？", MARRIAGE, "age", "男不得早于二十二周岁，女不得早于二十周岁"),
         ("初中生每天书面作业最多做多久？", HOMEWORK, "duration", "90分钟"),
         ("三至六年级每天书面作业最多多长时间？", HOMEWORK, "duration", "60分钟"),
         ("妈妈的奖励假有多少天？", LEAVE, "days", "八十日"),
