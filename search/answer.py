@@ -803,7 +803,9 @@ def _pick_in_sentence(question_folded: str, sentence: str, spans: list[tuple[int
     for 其中公办幼儿园…百分之五十; 女 of 女不得早于二十周岁 beside 男…).
     The first piece often prints the subject that later pieces leave out
     (三至六年级书面作业…60分钟，初中…90分钟): its matches count half, and a later
-    piece's only where the first lacks them. Ties go to the first figure."""
+    piece's only where the first lacks them. Tied figures whose own words the
+    question names none of (结婚的法定年龄 beside 男…，女…) are answered
+    together, as printed, up to PARALLEL_CHARS; other ties go to the first."""
     if len(spans) == 1:
         return spans[0][2]
     pieces = [
