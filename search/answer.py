@@ -56,6 +56,8 @@ FIGURES_PER_SENTENCE = 32
 PIECE_CHARS = 200
 # the most characters an answer of parallel figures (男…，女…) may span
 PARALLEL_CHARS = 60
+# ... and the most characters after the last figure, to the end of its piece
+PARALLEL_TAIL = 6
 # in a comparison, a document's figure is listed when its sentence covers the
 # question at least this share as well as the best document's does
 COMPARE_SHARE = 0.7
@@ -771,6 +773,9 @@ _ANY_VALUE = re.compile(r"(?:[0-9０-９][0-9０-９.．]*|[零〇一二两三�
 
 
 _FULL_STOP = re.compile(r"(?<=[。！!？?])")
+# what begins and ends the piece of a sentence a figure stands in
+_PIECE_STARTS = "，,：:；;"
+_PIECE_ENDS = "，,。；;"
 
 
 def _sentence_asked(asked: set[str], sentences: list[set[str]], scores: list[float]) -> int:
@@ -791,7 +796,7 @@ def _comma_piece(sentence: str, start: int, end: int) -> str:
     """The comma-separated piece of ``sentence`` that a value at [start, end)
     stands in (at most PIECE_CHARS on either side of the value)."""
     low = max(0, start - PIECE_CHARS)
-    since = max(max(sentence.rfind(p, low, start) for p in "，,：:；;") + 1, low)
+    since = max(max(sentence.rfind(p, low, start) for p in _PIECE_STARTS) + 1, low)
     return _value_segment(sentence, start, end, since)
 
 
@@ -827,9 +832,12 @@ def _pick_in_sentence(question_folded: str, sentence: str, spans: list[tuple[int
         # name (男…二十二周岁，女…二十周岁 for 法定婚龄): all of them, as printed
         first, last = spans[tied[0]], spans[tied[-1]]
         low = max(0, first[0] - PIECE_CHARS)
-        since = max(max(sentence.rfind(p, low, first[0]) for p in "，,：:；;") + 1, low)
-        if last[1] - since <= PARALLEL_CHARS:
-            return sentence[since:last[1]]
+        since = max(max(sentence.rfind(p, low, first[0]) for p in _PIECE_STARTS) + 1, low)
+        # to the end of the last figure's piece when its noun follows (两名子女)
+        ends = [i for i in (sentence.find(p, last[1], last[1] + PARALLEL_TAIL + 1) for p in _PIECE_ENDS) if i >= 0]
+        until = min(ends) if ends else last[1]
+        if until - since <= PARALLEL_CHARS:
+            return sentence[since:until]
     return spans[best][2]
 
 
@@ -838,7 +846,7 @@ def _value_segment(sentence: str, start: int, end: int, since: int) -> str:
     ``since`` (the end of the value before it, or the sentence start) to the
     value, and on to the next comma or stop."""
     high = min(len(sentence), end + PIECE_CHARS)
-    ends = [i for i in (sentence.find(p, end, high) for p in "，,。；;") if i >= 0]
+    ends = [i for i in (sentence.find(p, end, high) for p in _PIECE_ENDS) if i >= 0]
     return sentence[max(since, start - PIECE_CHARS):min(ends) if ends else high]
 
 

@@ -75,10 +75,13 @@ def _span(units: tuple[str, ...], prefixes: tuple[str, ...], qualifiers: tuple[s
     unit = "|".join(re.escape(u) for u in units)
     number = rf"(?:{_NUMBER})(?:\s{{0,3}}(?:—|–|-|~|～|至|到)\s{{0,3}}(?:{_NUMBER}))?"
     # a unit does not run on into a longer word (十六周岁 is no 十六周)
-    alternatives = [rf"(?:{number})\s{{0,3}}(?:{unit})(?![岁期常])(?:{qual})?"]
+    figure = rf"(?:{number})\s{{0,3}}(?:{unit})(?![岁期常])(?:{qual})?"
+    # a bound from below and one from above make one range (8万元以上10万元以下)
+    alternatives = [rf"{figure}(?:(?<=以上){figure})?"]
     if prefixes:
         prefix = "|".join(re.escape(p) for p in prefixes)
-        alternatives.insert(0, rf"(?:{prefix})(?:{_NUMBER})(?:{qual})?")
+        percent = rf"(?:{prefix})(?:{_NUMBER})(?:{qual})?"
+        alternatives.insert(0, rf"{percent}(?:(?<=以上){percent})?")
     return re.compile("|".join(alternatives))
 
 

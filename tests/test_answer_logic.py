@@ -35,6 +35,7 @@ MARRIAGE = "结婚年龄，男不得早于二十二周岁，女不得早于二�
 HOMEWORK = "严格控制作业总量，三至六年级书面作业平均完成时间不超过60分钟，初中不超过90分钟。"
 LEAVE = "符合法律、法规规定生育子女的夫妻，女方享受八十日的奖励假，男方享受十五日的陪产假。"
 SHARE = "公办幼儿园和普惠性民办幼儿园在园儿童比例不低于在园儿童总数的百分之八十，其中公办幼儿园在园儿童比例不低于在园儿童总数的百分之五十。"
+ADOPT = "无子女的收养人可以收养两名子女；有子女的收养人只能收养一名子女。"
 ORDER = "人民法院受理申请后，应当在七十二小时内作出人身安全保护令或者驳回申请；情况紧急的，应当在二十四小时内作出。"
 
 
@@ -45,6 +46,8 @@ ORDER = "人民法院受理申请后，应当在七十二小时内作出人身�
         ("男的最早几岁能结婚？", MARRIAGE, "age", "二十二周岁"),
         # neither named: both, as printed
         ("结婚的法定年龄是多少？", MARRIAGE, "age", "男不得早于二十二周岁，女不得早于二十周岁"),
+        # ... to the end of the last figure's piece, its noun with it
+        ("一个家庭最多可以收养几个孩子？", ADOPT, "count", "无子女的收养人可以收养两名子女；有子女的收养人只能收养一名子女"),
         ("初中生每天书面作业最多做多久？", HOMEWORK, "duration", "90分钟"),
         ("三至六年级每天书面作业最多多长时间？", HOMEWORK, "duration", "60分钟"),
         ("妈妈的奖励假有多少天？", LEAVE, "days", "八十日"),
@@ -88,6 +91,16 @@ def test_a_question_that_names_a_unit_takes_only_that_unit():
     assert days is not None and days.span.search("享受十五日的陪产假").group(0) == "十五日"
     age = asked_quantity("最低几岁？")
     assert age is not None and age.span.search("年满三十周岁").group(0) == "三十周岁"
+
+
+def test_a_bound_from_below_and_one_from_above_are_one_range():
+    money = asked_quantity("会被罚多少钱？")
+    assert money is not None
+    sentence = "处8万元以上10万元以下的罚款；情节严重的，处五千元以上罚款，罚款二千元以下"
+    assert [m.group(0) for m in money.span.finditer(sentence)] == ["8万元以上10万元以下", "五千元以上", "二千元以下"]
+    share = asked_quantity("要占多少比例？")
+    assert share is not None
+    assert share.span.search("不低于百分之十以上百分之三十以下").group(0) == "百分之十以上百分之三十以下"
 
 
 def test_a_yes_no_question_that_asks_the_number_at_the_end():
