@@ -424,7 +424,7 @@ class Answerer:
         else:
             text = f"{hit.citation}：{year}{target.indicator}{_phrase(target)}。"
             answer = Answer(True, target.value_text, text, [hit], "target", [self.table.row(target)])
-        placeless = analysis.doc_ids is None and not (filters.jurisdiction or filters.doc_id)
+        placeless = analysis.doc_ids is None and not (filters.jurisdiction or filters.doc_id or analysis.title_doc_ids)
         if placeless:
             self._add_other_plans(answer, analysis, hits, per_doc, best, quantity)
         return answer

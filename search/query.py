@@ -124,6 +124,9 @@ class QueryAnalysis:
 
 
 _YEAR = re.compile(r"(20\d{2})年?")
+# a year a target is measured from, not the year it is set for (比2020年下降,
+# 以2020年数据为基数, 与2020年相比)
+_BASE_YEAR = re.compile(r"(?:比|较|以|与|同|相比)(?:20\d{2})年?|(?:20\d{2})年?(?:的|数据)?(?:为基数|为基础|基数|水平|相比)")
 # A place name at the start of a question: 成都市…, 在武侯区，…
 _PLACE = re.compile(r"^(?:请问|在|关于)?([\u4e00-\u9fff]{1,7}?(?:自治区|自治州|自治县|省|市|区|县|旗|盟))")
 _NOT_PLACES = {
@@ -149,10 +152,13 @@ def title_aliases(document: Document) -> set[str]:
         if full.startswith(prefix):
             names.add(full[len(prefix) :])
     j = document.jurisdiction
+    places = [fold(p) for p in (j.name, j.province, j.parent) if p] if j is not None else []
     for name in list(names):
-        for place in (j.name, j.province, j.parent) if j is not None else ():
-            if place and name.startswith(fold(place)):
-                names.add(name[len(place) :])
+        # each place it starts with, one after another (重庆市大渡口区… → 大渡口区… → …)
+        rest = name
+        while place := next((p for p in places if rest.startswith(p) and len(rest) > len(p)), None):
+            rest = rest[len(place) :]
+            names.add(rest)
         stripped = re.sub(r"^[\u4e00-\u9fff]{1,8}?(?:经济特区|特别行政区)", "", name)
         if stripped != name:
             names.add(stripped)
@@ -240,18 +246,21 @@ class QueryAnalyzer:
                     if number is not None:
                         analysis.articles.append((number, sub))
         pieces: list[str] = []
+        outside: list[str] = []  # nor in a title: 西区 of 西区妇女发展纲要 names no other place
         at = 0
         for start, end, name in self.places.find(title_free):
             analysis.jurisdiction_spans.append((start, end))
             if name not in analysis.jurisdictions:
                 analysis.jurisdictions.append(name)
             pieces.append(folded[at:start] + " " * (end - start))
+            outside.append(title_free[at:start] + " " * (end - start))
             at = end
         masked = "".join(pieces) + folded[at:]
+        unplaced = "".join(outside) + title_free[at:]
         if analysis.jurisdictions:
             analysis.doc_ids = self.places.docs_in(analysis.jurisdictions)
         else:
-            named = self.places.unknown_in(masked)
+            named = self.places.unknown_in(unplaced)
             if named:
                 match = self.places.reach(named)
                 if match.doc_ids:
@@ -261,14 +270,14 @@ class QueryAnalyzer:
                 else:
                     analysis.unknown_jurisdiction = named[0].name
             else:
-                place = _PLACE.match(folded)
+                place = _PLACE.match(unplaced)
                 if place and not place.group(1).endswith(tuple(_NOT_PLACES)):
                     analysis.unknown_jurisdiction = place.group(1)
         for word in self._self_ref:
             if word in masked:
                 analysis.self_reference = True
                 masked = masked.replace(word, " ")
-        analysis.years = [int(y) for y in _YEAR.findall(masked)]
+        analysis.years = [int(y) for y in _YEAR.findall(_BASE_YEAR.sub(" ", masked))]
         analysis.numbers = [m.group(0).strip() for m in _NUMBER.finditer(_YEAR.sub(" ", masked))]
         analysis.indicators = [self._indicators[i] for i in _found(self._indicator_finder, masked)]
         for i in _found(self._synonym_finder, masked):

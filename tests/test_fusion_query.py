@@ -100,6 +100,27 @@ def test_ranked_rows_with_a_limit_is_the_prefix_of_the_full_ranking():
     assert np.array_equal(ranked_rows(scores, subset, 100), ranked_rows(scores, subset)[:100])
 
 
+def test_a_year_measured_from_is_not_the_year_asked():
+    analyzer = QueryAnalyzer([_doc("d", "大渡口区", parent="重庆市")])
+    assert analyzer.analyze("儿童伤害死亡率比2020年下降多少？").years == []
+    assert analyzer.analyze("以2020年数据为基数，到2030年要降低多少？").years == [2030]
+    assert analyzer.analyze("与2020年相比提高多少").years == []
+    assert analyzer.analyze("2025年的入园率目标").years == [2025]
+
+
+def test_a_title_names_its_document_not_another_place():
+    from search.query import title_aliases
+
+    dadukou = Document("d", "重庆市大渡口区儿童发展规划（2021—2030年）", "儿童", Jurisdiction("大渡口区", "市辖区", "重庆市", None),
+                       (2021, 2030), "正式", None, None, "d.txt", "0" * 64)
+    # every place the title starts with comes off, one after another
+    assert {"大渡口区儿童发展规划", "儿童发展规划"} <= title_aliases(dadukou)
+    xiqu = Document("x", "攀枝花市西区妇女发展纲要（2021—2030年）", "妇女", Jurisdiction("攀枝花市西区", "市辖区", "四川省", "攀枝花市"),
+                    (2021, 2030), "正式", None, None, "x.txt", "0" * 64)
+    a = QueryAnalyzer([dadukou, xiqu]).analyze("西区妇女发展纲要里，就业人员中女性要占多大比例？")
+    assert a.title_doc_ids == {"x"} and a.unknown_jurisdiction is None
+
+
 def test_what_kind_of_number_a_question_asks():
     from search.quantity import asked_quantity, is_yes_no
 
@@ -111,6 +132,7 @@ def test_what_kind_of_number_a_question_asks():
         "户外活动时间最少多少？": "duration",
         "要配几名儿童督导员？": "people",
         "覆盖率要达到几成？": "percent",
+        "至少得几个座才算校车？": "seats",
     }
     for question, kind in cases.items():
         found = asked_quantity(question)
