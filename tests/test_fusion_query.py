@@ -133,6 +133,7 @@ def test_what_kind_of_number_a_question_asks():
         "要配几名儿童督导员？": "people",
         "覆盖率要达到几成？": "percent",
         "至少得几个座才算校车？": "seats",
+        "家长多久参加一回育儿培训？": "frequency",
     }
     for question, kind in cases.items():
         found = asked_quantity(question)
@@ -149,6 +150,10 @@ def test_a_figure_span_keeps_its_qualifier_and_stops_at_a_longer_word():
     assert classes["classes"].span.search("设置一所规模为六个班以上的幼儿园").group(0) == "六个班以上"
     assert classes["days"].span.search("自收到申请之日起三十日内").group(0) == "三十日"
     assert classes["duration"].span.search("未满十六周岁的未成年人") is None
+    # how often: 每… before a count of times, not any 每天
+    often = classes["frequency"].span
+    assert [m.group(0) for m in often.finditer("城市家长每季度接受培训一次，农村家长每半年接受培训一次")] == ["每季度", "每半年"]
+    assert often.search("保证每天睡眠10小时") is None
 
 
 def test_genre_cues():
