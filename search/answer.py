@@ -792,12 +792,12 @@ def _sentence_asked(asked: set[str], sentences: list[set[str]], scores: list[flo
     )
 
 
-def _comma_piece(sentence: str, start: int, end: int) -> str:
+def _comma_piece(sentence: str, start: int, end: int, starts: str = _PIECE_STARTS, stops: str = _PIECE_ENDS) -> str:
     """The comma-separated piece of ``sentence`` that a value at [start, end)
     stands in (at most PIECE_CHARS on either side of the value)."""
     low = max(0, start - PIECE_CHARS)
-    since = max(max(sentence.rfind(p, low, start) for p in _PIECE_STARTS) + 1, low)
-    return _value_segment(sentence, start, end, since)
+    since = max(max(sentence.rfind(p, low, start) for p in starts) + 1, low)
+    return _value_segment(sentence, start, end, since, stops)
 
 
 def _pick_in_sentence(question_folded: str, sentence: str, spans: list[tuple[int, int, str]]) -> str:
@@ -813,40 +813,52 @@ def _pick_in_sentence(question_folded: str, sentence: str, spans: list[tuple[int
     together, as printed, up to PARALLEL_CHARS; other ties go to the first."""
     if len(spans) == 1:
         return spans[0][2]
-    pieces = [
-        {c for c in _content_chars(fold(_comma_piece(sentence, start, end))) if c not in _NUMERAL_CHARS}
-        for start, end, _ in spans
-    ]
     asked = {c for c in _content_chars(question_folded) if c not in _NUMERAL_CHARS}
-    common = set.intersection(*pieces)
-    first = pieces[0]
-    scores = [
-        (0.5 * len((asked & piece) - common) if i == 0 else len((asked & piece) - common - first))
-        - 0.5 * len(piece - common - asked)
-        for i, piece in enumerate(pieces)
-    ]
-    best = max(range(len(spans)), key=lambda i: (scores[i], -i))
-    tied = [i for i, score in enumerate(scores) if score == scores[best]]
-    if len(tied) > 1 and all(pieces[i] - common for i in tied) and not any(asked & (pieces[i] - common) for i in tied):
-        # parallel figures told apart only by words the question does not
-        # name (男…二十二周岁，女…二十周岁 for 法定婚龄): all of them, as printed
-        first, last = spans[tied[0]], spans[tied[-1]]
-        low = max(0, first[0] - PIECE_CHARS)
-        since = max(max(sentence.rfind(p, low, first[0]) for p in _PIECE_STARTS) + 1, low)
-        # to the end of the last figure's piece when its noun follows (两名子女)
-        ends = [i for i in (sentence.find(p, last[1], last[1] + PARALLEL_TAIL + 1) for p in _PIECE_ENDS) if i >= 0]
-        until = min(ends) if ends else last[1]
-        if until - since <= PARALLEL_CHARS:
-            return sentence[since:until]
-    return spans[best][2]
+    group = list(range(len(spans)))  # the figures still in the running
+    for starts, stops in ((_PIECE_STARTS, _PIECE_ENDS), (_PIECE_STARTS + "、", _PIECE_ENDS + "、")):
+        texts = [_comma_piece(sentence, spans[i][0], spans[i][1], starts, stops) for i in group]
+        pieces = [{c for c in _content_chars(fold(text)) if c not in _NUMERAL_CHARS} for text in texts]
+        common = set.intersection(*pieces)
+        if all(piece == common for piece in pieces):
+            continue  # one piece holds them all: try the pieces a 、 sets apart
+        first = pieces[0]
+        scores = [
+            (0.5 * len((asked & piece) - common) if j == 0 else len((asked & piece) - common - first))
+            - 0.5 * len(piece - common - asked)
+            for j, piece in enumerate(pieces)
+        ]
+        best = max(range(len(group)), key=lambda j: (scores[j], -j))
+        tied = [j for j, score in enumerate(scores) if score == scores[best]]
+        if len(tied) > 1 and all(pieces[j] - common for j in tied) and not any(asked & (pieces[j] - common) for j in tied):
+            # parallel figures told apart only by words the question does not
+            # name (男…二十二周岁，女…二十周岁 for 法定婚龄): all of them, as printed
+            together = _parallel_span(sentence, spans[group[tied[0]]], spans[group[tied[-1]]], starts, stops)
+            if together:
+                return together
+        # several figures in the piece chosen (男性满六十周岁、女性满五十五周岁):
+        # the pieces a 、 sets apart tell them apart
+        group = [group[j] for j, text in enumerate(texts) if text == texts[best]]
+        if len(group) == 1:
+            break
+    return spans[group[0]][2]
 
 
-def _value_segment(sentence: str, start: int, end: int, since: int) -> str:
+def _parallel_span(sentence: str, first: tuple[int, int, str], last: tuple[int, int, str], starts: str, stops: str) -> str | None:
+    """From the piece of the ``first`` figure to the end of the ``last`` one's
+    piece when its noun follows (两名子女), or None past PARALLEL_CHARS."""
+    low = max(0, first[0] - PIECE_CHARS)
+    since = max(max(sentence.rfind(p, low, first[0]) for p in starts) + 1, low)
+    ends = [i for i in (sentence.find(p, last[1], last[1] + PARALLEL_TAIL + 1) for p in stops) if i >= 0]
+    until = min(ends) if ends else last[1]
+    return sentence[since:until] if until - since <= PARALLEL_CHARS else None
+
+
+def _value_segment(sentence: str, start: int, end: int, since: int, stops: str = _PIECE_ENDS) -> str:
     """The words that go with a value printed at ``sentence[start:end]``: from
     ``since`` (the end of the value before it, or the sentence start) to the
     value, and on to the next comma or stop."""
     high = min(len(sentence), end + PIECE_CHARS)
-    ends = [i for i in (sentence.find(p, end, high) for p in _PIECE_ENDS) if i >= 0]
+    ends = [i for i in (sentence.find(p, end, high) for p in stops) if i >= 0]
     return sentence[max(since, start - PIECE_CHARS):min(ends) if ends else high]
 
 
