@@ -544,6 +544,11 @@ class Answerer:
         asked_heads = quantity.head_groups(question)
         best: tuple[float, int, Hit, str, list[tuple[int, int, str]]] | None = None
         asked = _content_chars(question) - _NUMERAL_CHARS
+        # the amount of what the question names, where the documents print it
+        # (多少扶助金: not the 保健费十元 beside it)
+        named_thing = quantity.asked_name(question)
+        if named_thing is not None and self._df.df(named_thing) <= 0:
+            named_thing = None
         for rank, hit in enumerate(hits):
             if rank >= 3 and self.coverage(analysis, hit.text) < MIN_FIGURE_COVERAGE:
                 continue  # past the first clauses, only one about the question's own words
@@ -554,6 +559,8 @@ class Answerer:
                     continue
                 folded = fold(sentence)
                 if naming is not None and naming not in folded:
+                    continue
+                if named_thing is not None and named_thing not in folded:
                     continue
                 if heads and not any(h in folded or h in normalize_indicator(sentence) for h in heads):
                     continue  # the question asks another rate (建校率, not 覆盖率)

@@ -30,6 +30,14 @@ class QuantityClass:
     # whether closest clauses that are law articles and print no figure of this
     # kind make a refusal (not for a time, which laws state as an event)
     articles_refuse: bool = True
+    # the word a question names for what it asks the amount of (多少扶助金 →
+    # 扶助金, group 1): a figure answers it only in a sentence printing that word
+    named: re.Pattern[str] | None = None
+
+    def asked_name(self, question: str) -> str | None:
+        """What ``question`` asks the amount of, by its own word (2+ characters)."""
+        found = self.named.search(question) if self.named is not None else None
+        return found.group(1) if found and len(found.group(1)) >= 2 else None
 
     def head_groups(self, text: str) -> set[int]:
         """The head groups ``text`` names."""
@@ -56,7 +64,10 @@ def quantity_classes() -> tuple[tuple[QuantityClass, ...], tuple[str, ...]]:
         named_only = frozenset(i for i, group in enumerate(heads) if group[0] in c.get("named_only", ()))
         asked = re.compile("|".join(f"(?:{a})" for a in c["asked"]))
         out.append(
-            QuantityClass(c["name"], asked, span, units, heads, named_only, bool(c.get("articles_refuse", True)))
+            QuantityClass(
+                c["name"], asked, span, units, heads, named_only, bool(c.get("articles_refuse", True)),
+                re.compile(c["named"]) if "named" in c else None,
+            )
         )
     return tuple(out), qualifiers
 
@@ -114,7 +125,7 @@ def _narrowed(qc: QuantityClass, group: tuple[str, ...]) -> QuantityClass:
     _, qualifiers = quantity_classes()
     units = tuple(sorted(group, key=len, reverse=True))
     return QuantityClass(
-        qc.name, qc.asked, _span(units, (), qualifiers), units, qc.heads, qc.named_only, qc.articles_refuse
+        qc.name, qc.asked, _span(units, (), qualifiers), units, qc.heads, qc.named_only, qc.articles_refuse, qc.named
     )
 
 

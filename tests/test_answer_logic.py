@@ -153,6 +153,15 @@ def test_a_fine_answers_only_a_question_about_a_fine():
     assert money.head_groups(fold("开车打电话被交警抓到要罚多少钱？")) == fine
 
 
+def test_the_amount_asked_is_of_the_word_the_question_names():
+    money = asked_quantity("政府每月给多少扶助金？")
+    assert money is not None and money.asked_name("政府每月给多少扶助金？") == "扶助金"
+    assert money.asked_name("能拿到多少钱？") is None
+    assert money.asked_name("要交多少费用？") is None  # one character names nothing
+    discount = asked_quantity("残疾人坐火车票价能打几折？")
+    assert discount is not None and discount.name == "percent"
+
+
 def test_a_figure_counts_what_its_words_name():
     money = asked_quantity("举报拐卖儿童的线索，奖金是多少钱？")
     assert money is not None and money.heads

@@ -202,6 +202,19 @@ def test_a_number_the_plans_do_not_state_is_refused(service, question):
     assert answer.confidence < service.answerer.calibration.threshold
 
 
+def test_an_amount_is_of_the_thing_the_question_names(mixed_service):
+    # 广东省人口与计划生育条例第三十六条 gives 扶助金 without an amount, and a
+    # 保健费 of 十元 a month in another sentence
+    answer = mixed_service.ask("独生子女死亡后没有再生育的夫妻，每个月能领多少扶助金？")
+    assert not answer.found and "十元" not in answer.answer_text
+    assert mixed_service.ask("广东独生子女父母每月能领多少保健费？").answer == "十元"
+
+
+def test_a_year_a_target_is_measured_from_is_not_refused_as_the_year_asked(service):
+    answer = service.ask("自贡市儿童伤害死亡率要比2020年下降多少？")
+    assert answer.found and "20%" in answer.answer
+
+
 def test_the_answer_carries_a_calibrated_confidence(service):
     answer = service.ask("大渡口区婴儿死亡率要控制在多少？")
     data = answer.to_dict()
