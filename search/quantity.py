@@ -86,7 +86,8 @@ def _span(units: tuple[str, ...], prefixes: tuple[str, ...], qualifiers: tuple[s
     unit = "|".join(re.escape(u) for u in units)
     number = rf"(?:{_NUMBER})(?:\s{{0,3}}(?:—|–|-|~|～|至|到)\s{{0,3}}(?:{_NUMBER}))?"
     # a unit does not run on into a longer word (十六周岁 is no 十六周)
-    figure = rf"(?:{number})\s{{0,3}}(?:{unit})(?![岁期常])(?:{qual})?"
+    # 未满 / 不满 is part of the value (未满十八周岁: under eighteen)
+    figure = rf"(?:[未不]满)?(?:{number})\s{{0,3}}(?:{unit})(?![岁期常])(?:{qual})?"
     # a bound from below and one from above make one range (8万元以上10万元以下)
     alternatives = [rf"{figure}(?:(?<=以上){figure})?"]
     if prefixes:

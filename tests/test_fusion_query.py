@@ -134,6 +134,7 @@ def test_what_kind_of_number_a_question_asks():
         "覆盖率要达到几成？": "percent",
         "至少得几个座才算校车？": "seats",
         "家长多久参加一回育儿培训？": "frequency",
+        "法律说的未成年人是指多大以下的人？": "age",
     }
     for question, kind in cases.items():
         found = asked_quantity(question)
@@ -150,6 +151,8 @@ def test_a_figure_span_keeps_its_qualifier_and_stops_at_a_longer_word():
     assert classes["classes"].span.search("设置一所规模为六个班以上的幼儿园").group(0) == "六个班以上"
     assert classes["days"].span.search("自收到申请之日起三十日内").group(0) == "三十日"
     assert classes["duration"].span.search("未满十六周岁的未成年人") is None
+    # 未满 belongs to the value: under eighteen, not eighteen
+    assert classes["age"].span.search("本法所称未成年人是指未满十八周岁的公民").group(0) == "未满十八周岁"
     # how often: 每… before a count of times, not any 每天
     often = classes["frequency"].span
     assert [m.group(0) for m in often.finditer("城市家长每季度接受培训一次，农村家长每半年接受培训一次")] == ["每季度", "每半年"]
