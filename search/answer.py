@@ -564,6 +564,12 @@ class Answerer:
                     continue
                 if heads and not any(h in folded or h in normalize_indicator(sentence) for h in heads):
                     continue  # the question asks another rate (建校率, not 覆盖率)
+                if heads:
+                    # a figure of the rate asked: its own piece names that rate
+                    # (not 龋齿率…25%以内 beside 提高…窝沟封闭服务覆盖率)
+                    spans = [sp for sp in spans if _piece_names(sentence, sp, heads)]
+                    if not spans:
+                        continue
                 named = quantity.head_groups(folded) if quantity.heads else set()
                 if named and asked_heads and not named & asked_heads:
                     continue  # a fine where a reward is asked (罚款, not 奖金)
@@ -848,6 +854,12 @@ def _pick_in_sentence(question_folded: str, sentence: str, spans: list[tuple[int
         if len(group) == 1:
             break
     return spans[group[0]][2]
+
+
+def _piece_names(sentence: str, span: tuple[int, int, str], heads: list[str]) -> bool:
+    """Whether the piece a figure stands in names one of the rates ``heads``."""
+    piece = _comma_piece(sentence, span[0], span[1])
+    return any(h in fold(piece) or h in normalize_indicator(piece) for h in heads)
 
 
 def _parallel_span(sentence: str, first: tuple[int, int, str], last: tuple[int, int, str], starts: str, stops: str) -> str | None:

@@ -210,6 +210,13 @@ def test_an_amount_is_of_the_thing_the_question_names(mixed_service):
     assert mixed_service.ask("广东独生子女父母每月能领多少保健费？").answer == "十元"
 
 
+def test_a_rate_is_answered_by_a_figure_of_that_rate(service):
+    # 石拐区: 12岁儿童龋齿率控制在25%以内，提高儿童窝沟封闭服务覆盖率 (no figure for the latter)
+    answer = service.ask("石拐区窝沟封闭的覆盖率定了多少？")
+    assert not answer.found and "25%" not in answer.answer_text
+    assert service.ask("石拐区12岁儿童龋齿率要控制在多少？").answer == "25%以内"
+
+
 def test_a_year_a_target_is_measured_from_is_not_refused_as_the_year_asked(service):
     answer = service.ask("自贡市儿童伤害死亡率要比2020年下降多少？")
     assert answer.found and "20%" in answer.answer
