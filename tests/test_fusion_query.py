@@ -135,6 +135,7 @@ def test_what_kind_of_number_a_question_asks():
         "至少得几个座才算校车？": "seats",
         "家长多久参加一回育儿培训？": "frequency",
         "法律说的未成年人是指多大以下的人？": "age",
+        "随身的辅助器具最多能带几件？": "count",
     }
     for question, kind in cases.items():
         found = asked_quantity(question)
