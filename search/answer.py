@@ -212,7 +212,8 @@ class Answerer:
         scope = self._docs_in_scope(filters, analysis)
         asks_number, quantity = analysis.asks_number, analysis.quantity
         answer: Answer | None = None
-        if analysis.intent == "compare":
+        if analysis.intent == "compare" and len(scope) != 1:
+            # across documents (各区县 inside one plan is a question to that plan)
             answer = self._compare_answer(analysis, hits, scope, quantity)
         if answer is None and (analysis.indicators or (analysis.intent in ("target", "compare") and (asks_number or asks_goal(question)))):
             answer = self._target_answer(analysis, hits, scope, quantity, filters)
@@ -330,7 +331,7 @@ class Answerer:
         # a name the question covers only in part (妇女基本医疗保险参保率 for a
         # question on 养老保险的参保率) counts for that part; the sentence that
         # states the value breaks the remaining ties
-        typed = fold(analysis.query)
+        typed = _asking_removed(fold(analysis.query))
         scored = [
             (
                 _typed_fit(question, typed, t) * _name_share(typed, t)
@@ -743,7 +744,16 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 def _question_words(analysis: QueryAnalysis) -> str:
     """The question and its vocabulary's words, folded: what target names are fitted to."""
-    return fold(analysis.query + " " + " ".join(analysis.expansions))
+    return _asking_removed(fold(analysis.query + " " + " ".join(analysis.expansions)))
+
+
+# words that ask for a length of time: no part of what is measured (时间 of
+# 多长时间 does not name 体育活动时间)
+_ASKING_TIME = re.compile(r"多长时间|多少时间|什么时间|多长的时间")
+
+
+def _asking_removed(text: str) -> str:
+    return _ASKING_TIME.sub(" ", text)
 
 
 def _row_group(scored: list[tuple[float, Target]]) -> list[Target]:
@@ -882,7 +892,9 @@ def _value_segment(sentence: str, start: int, end: int, since: int, stops: str =
 
 
 _TRAILING_PARENS = re.compile(r"[（(][^）)]*[）)]$")
-_RATE_HEAD = re.compile(r"[\u4e00-\u9fff]率")
+# what a figure measures, by its last two characters: a rate (死亡率) or a leave (哺乳假)
+_RATE_HEAD = re.compile(r"[\u4e00-\u9fff][率假](?!期)")
+_NOT_LEAVE = frozenset("天日周月年个几放请休度")
 
 
 def _rate_heads(analysis: QueryAnalysis) -> list[str]:
@@ -890,7 +902,8 @@ def _rate_heads(analysis: QueryAnalysis) -> list[str]:
     as typed and as the indicator table normalises them (龋齿率 → 龋患率)."""
     forms = (fold(analysis.query), normalize_indicator(analysis.query))
     heads = [h for form in forms for h in _RATE_HEAD.findall(form)]
-    return [h for h in dict.fromkeys(heads) if h not in ("比率", "效率", "频率")]
+    # a leave by its kind (婚假, 乳假 of 哺乳假), not 几天假, 放假
+    return [h for h in dict.fromkeys(heads) if h not in ("比率", "效率", "频率") and not (h[1] == "假" and h[0] in _NOT_LEAVE)]
 
 
 def _has_head(target: Target, heads: list[str]) -> bool:

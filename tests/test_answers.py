@@ -217,6 +217,22 @@ def test_a_rate_is_answered_by_a_figure_of_that_rate(service):
     assert service.ask("石拐区12岁儿童龋齿率要控制在多少？").answer == "25%以内"
 
 
+def test_a_leave_is_answered_by_a_figure_of_that_leave(mixed_service):
+    # 广东省人口与计划生育条例第三十条 gives 奖励假, 陪产假 and 育儿假, no 婚假
+    answer = mixed_service.ask("广东结婚能休几天婚假？")
+    assert not answer.found and "五日" not in answer.answer_text
+    assert mixed_service.ask("广东男方的陪产假有几天？").answer == "十五日"
+    assert mixed_service.ask("广东的育儿假每年几天？").answer == "十日"
+
+
+def test_asking_how_long_names_no_indicator(service):
+    # 时间 of 多长时间 is no part of 儿童每天校内外体育活动时间
+    answer = service.ask("自贡市各区县的儿童纲要颁布以后，多长时间内要报送市里？")
+    assert answer.found and answer.answer == "1个月"
+    answer = service.ask("大渡口区的哺乳假一天有多长时间？")
+    assert not answer.found and answer.answer is None
+
+
 def test_a_year_a_target_is_measured_from_is_not_refused_as_the_year_asked(service):
     answer = service.ask("自贡市儿童伤害死亡率要比2020年下降多少？")
     assert answer.found and "20%" in answer.answer

@@ -136,6 +136,7 @@ def test_what_kind_of_number_a_question_asks():
         "家长多久参加一回育儿培训？": "frequency",
         "法律说的未成年人是指多大以下的人？": "age",
         "随身的辅助器具最多能带几件？": "count",
+        "义务教育毛入学率要保持在什么水平？": "percent",
     }
     for question, kind in cases.items():
         found = asked_quantity(question)
