@@ -163,7 +163,8 @@ def is_yes_no(question: str) -> bool:
     return core.endswith(endings) or any(m in question for m in markers) or bool(_A_NOT_A.search(question))
 
 
-_A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")  # 管不管, 开不开, 算不算
+# 管不管, 开不开, 算不算; not before 的, where it names a decision (批不批的决定)
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1(?!的)")
 
 
 def asks_quantity(question: str) -> bool:

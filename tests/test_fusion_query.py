@@ -144,6 +144,8 @@ def test_what_kind_of_number_a_question_asks():
     assert is_yes_no("面试问我几年内打不打算生孩子，这合法吗？")
     assert is_yes_no("规划里管不管这种提前学？")
     assert not is_yes_no("离婚申请多少天内可以撤回？")
+    # A不A before 的 names a decision, it does not ask whether
+    assert not is_yes_no("教育部门多少天内要作出批不批的决定？")
 
 
 def test_a_figure_span_keeps_its_qualifier_and_stops_at_a_longer_word():
