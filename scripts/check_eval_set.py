@@ -54,8 +54,10 @@ SPLITS = ("tune", "test")
 # nobody had tuned on yet: tuned on like tune, never split, never reported as test.
 # probe: 70 questions of every kind; far: 40 questions about other fields entirely;
 # citizen: 100 everyday questions in people's own words (enquiry, precedent by
-# paraphrase, near-miss unanswerable) that share few words with the clause.
-DEVELOPMENT_SETS = ("probe", "far", "citizen")
+# paraphrase, near-miss unanswerable) that share few words with the clause;
+# probe2: 60 hard answers (several figures in one article, ranges, near misses);
+# probe3: 80 questions written the way dev.jsonl's are, on other clauses.
+DEVELOPMENT_SETS = ("probe", "far", "citizen", "probe2", "probe3")
 DEV = REPO / "tests" / "data" / "dev.jsonl"
 CORPUS = REPO / "corpus"
 EXTRA = REPO / "tests" / "data" / "extra"
