@@ -631,17 +631,18 @@ class Answerer:
                 "value": "、".join(t.value_text for t in chosen),
                 "targets": [self.table.row(t) for t in chosen],
             })
-        if quantity is None and hits:
-            quantity = self._printed_kind(analysis, hits[0])
-        if quantity is not None:
-            # documents that set no targets (laws) print their figures in sentences
+        if hits:
+            # documents that set no targets (laws) print their figures in sentences:
+            # of the kind asked, or where the question does not say, of the kind
+            # each document's best clause prints (a share in a plan, 一名 in a law)
             done = set(chosen_by_doc)
             figures = []
             for doc_id in dict.fromkeys(h.doc_id for h in hits[:10]):
                 if doc_id in done or doc_id not in scope:
                     continue
                 doc_hits = [h for h in hits[:10] if h.doc_id == doc_id]
-                found = self._figure_in(analysis, doc_hits[:2], quantity)
+                kind = quantity or self._printed_kind(analysis, doc_hits[0])
+                found = self._figure_in(analysis, doc_hits[:2], kind) if kind is not None else None
                 if found is not None:
                     figures.append((doc_id, found, self.coverage(analysis, found[1])))
             # a figure counts when its sentence covers the question about as well

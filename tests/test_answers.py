@@ -225,6 +225,14 @@ def test_a_leave_is_answered_by_a_figure_of_that_leave(mixed_service):
     assert mixed_service.ask("广东的育儿假每年几天？").answer == "十日"
 
 
+def test_a_comparison_takes_each_document_figure_of_the_kind_it_prints(mixed_service):
+    # the question does not say what it counts: 西区 sets a share, 济南 a head count
+    answer = mixed_service.ask("村民委员会成员里的女性，各地规划和法规分别要求多少？")
+    values = {v["doc_id"]: v["value"] for v in answer.values}
+    assert values.get("xiqu-women") == "30%以上"
+    assert values.get("济南市妇女权益保障若干规定-2011-01-14") == "一名"
+
+
 def test_asking_how_long_names_no_indicator(service):
     # 时间 of 多长时间 is no part of 儿童每天校内外体育活动时间
     answer = service.ask("自贡市各区县的儿童纲要颁布以后，多长时间内要报送市里？")
