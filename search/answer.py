@@ -819,9 +819,14 @@ def _sentence_asked(asked: set[str], sentences: list[set[str]], scores: list[flo
 def _comma_piece(sentence: str, start: int, end: int, starts: str = _PIECE_STARTS, stops: str = _PIECE_ENDS) -> str:
     """The comma-separated piece of ``sentence`` that a value at [start, end)
     stands in (at most PIECE_CHARS on either side of the value)."""
+    return _value_segment(sentence, start, end, _piece_start(sentence, start, starts), stops)
+
+
+def _piece_start(sentence: str, start: int, starts: str) -> int:
+    """Where the piece holding position ``start`` begins: after the last of
+    ``starts`` before it, at most PIECE_CHARS back."""
     low = max(0, start - PIECE_CHARS)
-    since = max(max(sentence.rfind(p, low, start) for p in starts) + 1, low)
-    return _value_segment(sentence, start, end, since, stops)
+    return max(max(sentence.rfind(p, low, start) for p in starts) + 1, low)
 
 
 def _pick_in_sentence(question_folded: str, sentence: str, spans: list[tuple[int, int, str]]) -> str:
@@ -834,7 +839,9 @@ def _pick_in_sentence(question_folded: str, sentence: str, spans: list[tuple[int
     (三至六年级书面作业…60分钟，初中…90分钟): its matches count half, and a later
     piece's only where the first lacks them. Tied figures whose own words the
     question names none of (结婚的法定年龄 beside 男…，女…) are answered
-    together, as printed, up to PARALLEL_CHARS; other ties go to the first."""
+    together, as printed, up to PARALLEL_CHARS; other ties go to the first.
+    Several figures in the piece chosen (小学生10小时、初中生9小时…) are told
+    apart the same way by the pieces a 、 sets apart."""
     if len(spans) == 1:
         return spans[0][2]
     asked = {c for c in _content_chars(question_folded) if c not in _NUMERAL_CHARS}
@@ -876,8 +883,7 @@ def _piece_names(sentence: str, span: tuple[int, int, str], heads: list[str]) ->
 def _parallel_span(sentence: str, first: tuple[int, int, str], last: tuple[int, int, str], starts: str, stops: str) -> str | None:
     """From the piece of the ``first`` figure to the end of the ``last`` one's
     piece when its noun follows (两名子女), or None past PARALLEL_CHARS."""
-    low = max(0, first[0] - PIECE_CHARS)
-    since = max(max(sentence.rfind(p, low, first[0]) for p in starts) + 1, low)
+    since = _piece_start(sentence, first[0], starts)
     ends = [i for i in (sentence.find(p, last[1], last[1] + PARALLEL_TAIL + 1) for p in stops) if i >= 0]
     until = min(ends) if ends else last[1]
     return sentence[since:until] if until - since <= PARALLEL_CHARS else None
@@ -900,7 +906,8 @@ _NOT_LEAVE = frozenset("天日周月年个几放请休度")
 
 def _rate_heads(analysis: QueryAnalysis) -> list[str]:
     """The rates a question names by their last two characters (自杀率 → 杀率),
-    as typed and as the indicator table normalises them (龋齿率 → 龋患率)."""
+    as typed and as the indicator table normalises them (龋齿率 → 龋患率), and
+    the leaves it names the same way (婚假, 乳假 of 哺乳假)."""
     forms = (fold(analysis.query), normalize_indicator(analysis.query))
     heads = [h for form in forms for h in _RATE_HEAD.findall(form)]
     # a leave by its kind (婚假, 乳假 of 哺乳假), not 几天假, 放假
