@@ -162,6 +162,15 @@ def test_the_amount_asked_is_of_the_word_the_question_names():
     assert discount is not None and discount.name == "percent"
 
 
+def test_the_lead_of_a_number_asked():
+    from search.answer import _asked_lead
+
+    age = asked_quantity("收养孩子需要满多少岁？")
+    assert age is not None
+    assert _asked_lead(fold("收养孩子需要满多少岁？"), age) == "满"
+    assert _asked_lead(fold("收养孩子的年龄要多少岁？"), age) is None  # 要 is no lead
+
+
 def test_a_figure_counts_what_its_words_name():
     money = asked_quantity("举报拐卖儿童的线索，奖金是多少钱？")
     assert money is not None and money.heads

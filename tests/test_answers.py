@@ -233,6 +233,12 @@ def test_a_comparison_takes_each_document_figure_of_the_kind_it_prints(mixed_ser
     assert values.get("济南市妇女权益保障若干规定-2011-01-14") == "一名"
 
 
+def test_the_word_before_the_number_asked_picks_the_figure(mixed_service):
+    # 第一千零九十八条 (五)年满三十周岁, not 第一千一百零二条's 相差四十周岁以上
+    answer = mixed_service.ask("收养孩子需要满多少岁？")
+    assert answer.found and answer.answer == "三十周岁"
+
+
 def test_asking_how_long_names_no_indicator(service):
     # 时间 of 多长时间 is no part of 儿童每天校内外体育活动时间
     answer = service.ask("自贡市各区县的儿童纲要颁布以后，多长时间内要报送市里？")
