@@ -31,13 +31,15 @@ class QuantityClass:
     # kind make a refusal (not for a time, which laws state as an event)
     articles_refuse: bool = True
     # the word a question names for what it asks the amount of (多少扶助金 →
-    # 扶助金, group 1): a figure answers it only in a sentence printing that word
+    # 扶助金, 奖励金具体是多少钱 → 奖励金: the first group that matched): a figure
+    # answers it only in a sentence printing that word
     named: re.Pattern[str] | None = None
 
     def asked_name(self, question: str) -> str | None:
         """What ``question`` asks the amount of, by its own word (2+ characters)."""
         found = self.named.search(question) if self.named is not None else None
-        return found.group(1) if found and len(found.group(1)) >= 2 else None
+        word = next((g for g in found.groups() if g), "") if found else ""
+        return word if len(word) >= 2 else None
 
     def head_groups(self, text: str) -> set[int]:
         """The head groups ``text`` names."""
@@ -138,7 +140,7 @@ def asks_number_word(word: str) -> bool:
 _NUMBER_WORD = re.compile(r"(?:多少|几)[个名所项岁次天年小成日周月点]?|多少钱|多长|多久|多大|几时")
 # 哪几个 / 哪几种 ask which ones (a list), 按什么比例 / 比例怎么算 ask how a share is set
 _QUANTITY = re.compile(
-    r"多少|(?<!哪)几[个名所项岁次天年小成]|多长|多久|多高|多大|(?<!什么)(?<!按)比例(?!怎么|如何)|额度|[百千万]分之|哪一天|几点"
+    r"多少|(?<!哪)几[个名所项岁次天年小成]|多长|多久|多高|多大|(?<!什么)(?<!按)比例(?!怎么|如何)|额度|[百千万]分之|哪一天|几点|达到什么水平"
 )
 
 

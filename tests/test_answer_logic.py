@@ -157,6 +157,7 @@ def test_the_amount_asked_is_of_the_word_the_question_names():
     money = asked_quantity("政府每月给多少扶助金？")
     assert money is not None and money.asked_name("政府每月给多少扶助金？") == "扶助金"
     assert money.asked_name("能拿到多少钱？") is None
+    assert money.asked_name("每个月领的奖励金具体是多少钱？") == "奖励金"  # named before 多少
     assert money.asked_name("要交多少费用？") is None  # one character names nothing
     discount = asked_quantity("残疾人坐火车票价能打几折？")
     assert discount is not None and discount.name == "percent"

@@ -122,7 +122,7 @@ def test_a_title_names_its_document_not_another_place():
 
 
 def test_what_kind_of_number_a_question_asks():
-    from search.quantity import asked_quantity, is_yes_no
+    from search.quantity import asked_quantity, asks_quantity, is_yes_no
 
     cases = {
         "离婚申请多少天内可以撤回？": "days",
@@ -137,6 +137,8 @@ def test_what_kind_of_number_a_question_asks():
         "法律说的未成年人是指多大以下的人？": "age",
         "随身的辅助器具最多能带几件？": "count",
         "义务教育毛入学率要保持在什么水平？": "percent",
+        "一张读者证最多能借几本书？": "count",
+        "两部法律分别定了多大的罚款？": "money",
     }
     for question, kind in cases.items():
         found = asked_quantity(question)
@@ -144,6 +146,7 @@ def test_what_kind_of_number_a_question_asks():
     assert is_yes_no("面试问我几年内打不打算生孩子，这合法吗？")
     assert is_yes_no("规划里管不管这种提前学？")
     assert not is_yes_no("离婚申请多少天内可以撤回？")
+    assert asks_quantity("知晓程度到2030年要达到什么水平？")
     # A不A before 的 names a decision, it does not ask whether
     assert not is_yes_no("教育部门多少天内要作出批不批的决定？")
 
