@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -15,6 +16,7 @@ from index import IndexReader
 from index.store import indicator_names
 from ingest.model import CLAUSE_KINDS, Clause, Document
 from ingest.profiles import get_profile
+from ingest.text import cn_to_int
 
 from .answer import Answer, Answerer
 from .deadline import check as check_deadline
@@ -28,6 +30,17 @@ from .similar import SimilarityEngine
 from .targets_table import Comparison, ComparisonRow, TargetTable, best_targets_per_document
 
 MAX_TOP_K = 100
+
+# a question about what happens to whoever breaks a rule
+_PENALTY_ASKED = re.compile(r"罚|处罚|处分|处理|追究|法律责任|后果|管不管|违法")
+# 违反本法第五十八条、第五十九条第一款、第六十条规定的
+_BREACH = re.compile(r"违反本(?:法|条例|规定|办法|细则)((?:第[零〇一二两三四五六七八九十百千0-9]{1,8}条(?:第[一二三四五六七八九十]{1,3}款)?(?:第[（(]?[一二三四五六七八九十]{1,3}[)）]?项)?[、，和及或者至]{0,3}){1,12})")
+_CITED_ARTICLE = re.compile(r"第([零〇一二两三四五六七八九十百千0-9]{1,8})条")
+# the first hits whose penalty articles may follow them, the most added, and
+# how far into an article its 违反本法第…条 is looked for
+PENALTY_FROM = 3
+PENALTY_ADDED = 2
+PENALTY_SCAN_CHARS = 400
 
 
 def search_readings() -> int:
@@ -117,6 +130,7 @@ class SearchService:
         self._similarity: SimilarityEngine | None = None
         self._similarity_lock = threading.Lock()
         self._shared_wording: dict[tuple[int, float], SharedWordingReport] = {}
+        self._penalty_map: dict[str, dict[str, list[int]]] = {}
         self.search_readings = search_readings()
 
     @classmethod
@@ -339,7 +353,49 @@ class SearchService:
             hits.append(self._hit(clause, cand.score, terms, cand.features if with_features else None))
             if len(hits) >= top_k:
                 break
+        if "penalties" not in disabled and _PENALTY_ASKED.search(analysis.folded):
+            hits = self._with_penalties(hits, rows, terms, top_k)
         return SearchResult(hits, (time.perf_counter() - started) * 1000, analysis, jurisdictions, message)
+
+    def _with_penalties(self, hits: list[Hit], rows: np.ndarray | None, terms: list[str], top_k: int) -> list[Hit]:
+        """A question about what happens to whoever breaks a rule: the article
+        that punishes breaking it cites the rule by number (违反本法第五十八条…规定的,
+        由…处…罚款) and shares few words with the question. It follows the best
+        rule articles it cites."""
+        out: list[Hit] = []
+        seen = {h.clause_id for h in hits}
+        added = 0
+        for rank, hit in enumerate(hits):
+            out.append(hit)
+            if rank >= PENALTY_FROM or added >= PENALTY_ADDED or hit.kind != "article":
+                continue
+            number = self.clauses[self.row_of[hit.clause_id]].fields.get("article")
+            for row in self._penalties_of(hit.doc_id).get(str(number), [])[:1]:
+                if rows is not None and not np.isin(row, rows):
+                    continue
+                clause = self.clauses[row]
+                if clause.clause_id in seen:
+                    continue
+                seen.add(clause.clause_id)
+                out.append(self._hit(clause, hit.score, terms))
+                added += 1
+        return out[:top_k]
+
+    def _penalties_of(self, doc_id: str) -> dict[str, list[int]]:
+        """Article number → rows of the articles of ``doc_id`` that punish
+        breaking it (违反本法第五十八条、第五十九条第一款…规定的), built once per document."""
+        cached = self._penalty_map.get(doc_id)
+        if cached is not None:
+            return cached
+        out: dict[str, list[int]] = {}
+        for row, clause in self._doc_clauses(doc_id):
+            for breach in _BREACH.finditer(clause.text[:PENALTY_SCAN_CHARS]):
+                for number in _CITED_ARTICLE.findall(breach.group(1)):
+                    value = cn_to_int(number)
+                    if value is not None and str(value) != clause.fields.get("article"):
+                        out.setdefault(str(value), []).append(row)
+        self._penalty_map[doc_id] = out
+        return out
 
     def _named_articles(self, analysis: QueryAnalysis, rows: np.ndarray | None) -> list[int]:
         """Rows of the articles a question names by number in a document it

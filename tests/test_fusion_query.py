@@ -186,3 +186,13 @@ def test_rrf_sparse_matches_rrf_on_the_ranked_rows():
         assert np.array_equal(fused, dense[rows])  # the same float64 values, bit for bit
         assert rows[top_positions(fused, rows, 50)].tolist() == top_rows(dense, 50)
     assert rrf_sparse([])[0].size == 0
+
+
+def test_the_rules_a_penalty_article_cites():
+    from ingest.text import cn_to_int
+    from search.service import _BREACH, _CITED_ARTICLE
+
+    text = "相关经营者违反本法第五十八条、第五十九条第一款、第六十条规定的，由文化和旅游、市场监督管理等部门责令限期改正"
+    cited = [cn_to_int(n) for m in _BREACH.finditer(text) for n in _CITED_ARTICLE.findall(m.group(1))]
+    assert cited == [58, 59, 60]
+    assert not list(_BREACH.finditer("依照本法第五十八条的规定执行"))  # no breach, no penalty

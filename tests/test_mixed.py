@@ -158,3 +158,18 @@ def test_dev_set_on_the_mixed_index(mixed_service):
     overall = result["overall"]
     assert overall["recall@10"] >= 0.95
     assert overall["mrr@10"] >= 0.88
+
+
+def test_a_penalty_article_follows_the_rule_it_cites(mixed_service):
+    # 未成年人保护法第一百二十二条 punishes breaking 第五十七条 (住宿经营者…询问…) by number
+    # only; asked what happens, the search puts it beside the rule
+    question = "酒店接待未成年人入住不询问监护人联系方式，会受到什么处罚？"
+    hits = mixed_service.search(question, 10).hits
+    cited = [h.citation for h in hits]
+    rule = next(i for i, c in enumerate(cited) if c.endswith("第五十七条") and "未成年人保护法" in c)
+    assert cited[rule + 1].endswith("第一百二十二条")
+    without = [h.citation for h in mixed_service.search(question, 10, disabled=frozenset({"penalties"})).hits]
+    assert not any(c.endswith("第一百二十二条") for c in without)
+    # a question about the rule itself gets no penalty article
+    plain = [h.citation for h in mixed_service.search("酒店接待未成年人入住要询问哪些情况？", 10).hits]
+    assert plain == [h.citation for h in mixed_service.search("酒店接待未成年人入住要询问哪些情况？", 10, disabled=frozenset({"penalties"})).hits]
