@@ -56,8 +56,9 @@ SPLITS = ("tune", "test")
 # citizen: 100 everyday questions in people's own words (enquiry, precedent by
 # paraphrase, near-miss unanswerable) that share few words with the clause;
 # probe2: 60 hard answers (several figures in one article, ranges, near misses);
-# probe3: 80 questions written the way dev.jsonl's are, on other clauses.
-DEVELOPMENT_SETS = ("probe", "far", "citizen", "probe2", "probe3")
+# probe3: 80 questions written the way dev.jsonl's are, on other clauses;
+# probe4: 60 more the same way, written after the eighth round's fixes.
+DEVELOPMENT_SETS = ("probe", "far", "citizen", "probe2", "probe3", "probe4")
 DEV = REPO / "tests" / "data" / "dev.jsonl"
 CORPUS = REPO / "corpus"
 EXTRA = REPO / "tests" / "data" / "extra"
