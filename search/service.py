@@ -41,6 +41,8 @@ _CITED_ARTICLE = re.compile(r"第([零〇一二两三四五六七八九十百千
 PENALTY_FROM = 3
 PENALTY_ADDED = 2
 PENALTY_SCAN_CHARS = 400
+# documents whose penalty articles are kept mapped at once
+PENALTY_CACHE_DOCS = 4096
 
 
 def search_readings() -> int:
@@ -370,7 +372,7 @@ class SearchService:
             if rank >= PENALTY_FROM or added >= PENALTY_ADDED or hit.kind != "article":
                 continue
             number = self.clauses[self.row_of[hit.clause_id]].fields.get("article")
-            for row in self._penalties_of(hit.doc_id).get(str(number), [])[:1]:
+            for row in self._penalties_of(hit.doc_id).get(str(number), [])[:1]:  # its first penalty article
                 if rows is not None and not np.isin(row, rows):
                     continue
                 clause = self.clauses[row]
@@ -394,6 +396,8 @@ class SearchService:
                     value = cn_to_int(number)
                     if value is not None and str(value) != clause.fields.get("article"):
                         out.setdefault(str(value), []).append(row)
+        if len(self._penalty_map) >= PENALTY_CACHE_DOCS:
+            self._penalty_map.clear()  # bounded on a large index: rebuilt as documents come up
         self._penalty_map[doc_id] = out
         return out
 
