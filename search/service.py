@@ -16,7 +16,7 @@ from index import IndexReader
 from index.store import indicator_names
 from ingest.model import CLAUSE_KINDS, Clause, Document
 from ingest.profiles import get_profile
-from ingest.text import cn_to_int
+from ingest.text import CN_NUM, NUM, cn_to_int
 
 from .answer import Answer, Answerer
 from .deadline import check as check_deadline
@@ -34,8 +34,10 @@ MAX_TOP_K = 100
 # a question about what happens to whoever breaks a rule
 _PENALTY_ASKED = re.compile(r"罚|处罚|处分|处理|追究|法律责任|后果|管不管|违法")
 # 违反本法第五十八条、第五十九条第一款、第六十条规定的
-_BREACH = re.compile(r"违反本(?:法|条例|规定|办法|细则)((?:第[零〇一二两三四五六七八九十百千0-9]{1,8}条(?:第[一二三四五六七八九十]{1,3}款)?(?:第[（(]?[一二三四五六七八九十]{1,3}[)）]?项)?[、，和及或者至]{0,3}){1,12})")
-_CITED_ARTICLE = re.compile(r"第([零〇一二两三四五六七八九十百千0-9]{1,8})条")
+_CITED_ARTICLE = re.compile(rf"第({NUM})条")
+_BREACH = re.compile(
+    rf"违反本(?:法|条例|规定|办法|细则)((?:第{NUM}条(?:第[{CN_NUM}]{{1,3}}款)?(?:第[（(]?[{CN_NUM}]{{1,3}}[)）]?项)?[、，和及或者至]{{0,3}}){{1,12}})"
+)
 # the first hits whose penalty articles may follow them, the most added, and
 # how far into an article its 违反本法第…条 is looked for
 PENALTY_FROM = 3
