@@ -46,6 +46,20 @@ _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
 # of the question's content (IDF-weighted).
 MIN_COVERAGE = 0.33
 MIN_TARGET_FIT = 2.0
+# how many of a question's documents, best first, are checked for an indicator
+# the question names whose target is set in words only
+SCOPE_DOCS_CHECKED = 3
+# the weight of the question's words in the first of several figures' pieces
+# against a later piece's own: the first often prints the subject that later
+# pieces leave out (…学前教育经费占…的比例应当达到百分之五，不举办高中的区应当
+# 达到百分之十), and a question restates that subject whichever figure it asks
+FIRST_PIECE_WEIGHT = 0.25
+# the same for the items a 、 sets apart (男性满六十周岁、女性满五十五周岁始),
+# which share a subject less often than comma pieces do
+FIRST_ITEM_WEIGHT = 0.5
+# how many of a clause's condition characters (情况紧急的) a question names for
+# that clause, not the rule beside it, to answer
+CONDITION_CHARS = 2
 # a plan the search missed joins a comparison with a target whose name fits the
 # question at least this share as well as the best fitting chosen plan's does
 RESCUE_FIT_SHARE = 0.9
@@ -417,6 +431,9 @@ class Answerer:
         question = _question_words(analysis)
         if best is None or target_fit(question, best[1]) < MIN_TARGET_FIT:
             return self._uncovered_year(analysis, hits, docs)
+        unstated = self._unstated_value(analysis, hits, docs, best[1])
+        if unstated is not None:
+            return unstated
         target = best[1]
         chosen = self._clause_targets(analysis, per_doc[target.doc_id], target)
         hit = self._hit_for(target.clause_id, hits)
@@ -432,6 +449,29 @@ class Answerer:
         if placeless:
             self._add_other_plans(answer, analysis, hits, per_doc, best, quantity)
         return answer
+
+    def _unstated_value(self, analysis: QueryAnalysis, hits: list[Hit], docs: list[str], best: Target) -> Answer | None:
+        """A refusal when the question names in full an indicator whose target is
+        set in words only (乳腺癌人群筛查率逐步提高 beside 宫颈癌人群筛查率达到70%以上):
+        a number asked of it is not stated, and the figure of the sibling the
+        search would otherwise give answers another indicator."""
+        if not analysis.asks_number or _names_indicator(analysis.query, best):
+            return None
+        for doc_id in docs[:SCOPE_DOCS_CHECKED]:
+            worded = [
+                t for t in self.table.filter(doc_ids={doc_id})
+                if t.qualitative and _names_indicator(analysis.query, t)
+                and (not analysis.years or self._target_year(t) in analysis.years)
+            ]
+            if worded:
+                t = max(worded, key=lambda t: len(t.indicator))
+                where = self.service.documents[doc_id].jurisdiction_name or self.service.documents[doc_id].title
+                return Answer(
+                    False, None,
+                    f"{where}的规划对“{_without_unit(t.indicator)}”的目标是“{t.value_text}”，没有规定具体数字。",
+                    [self._hit_for(t.clause_id, hits)], "target", ruled=True,
+                )
+        return None
 
     def _uncovered_year(self, analysis: QueryAnalysis, hits: list[Hit], docs: list[str]) -> Answer | None:
         """A refusal when the question asks for a year no target of these plans is set for."""
@@ -567,12 +607,14 @@ class Answerer:
                     continue
                 if named_thing is not None and named_thing not in folded:
                     continue
-                if heads and not any(h in folded or h in normalize_indicator(sentence) for h in heads):
+                # a longer leave the question does not name names no leave it asks (陪产假 for 产假)
+                named_text = _other_leaves_blanked(sentence, question) if heads else sentence
+                if heads and not any(h in fold(named_text) or h in normalize_indicator(named_text) for h in heads):
                     continue  # the question asks another rate (建校率, not 覆盖率)
                 if heads:
                     # a figure of the rate asked: its own piece names that rate
                     # (not 龋齿率…25%以内 beside 提高…窝沟封闭服务覆盖率)
-                    spans = [sp for sp in spans if _piece_names(sentence, sp, heads)]
+                    spans = [sp for sp in spans if _piece_names(named_text, sp, heads)]
                     if not spans:
                         continue
                 named = quantity.head_groups(folded) if quantity.heads else set()
@@ -806,6 +848,9 @@ _FULL_STOP = re.compile(r"(?<=[。！!？?])")
 # what begins and ends the piece of a sentence a figure stands in
 _PIECE_STARTS = "，,：:；;"
 _PIECE_ENDS = "，,。；;"
+# a sentence's clauses: what a semicolon sets apart (…七十二小时内作出…；情况紧急的，…二十四小时内作出)
+_CLAUSE_STARTS = "；;"
+_CLAUSE_ENDS = "。；;"
 
 
 def _sentence_asked(asked: set[str], sentences: list[set[str]], scores: list[float]) -> int:
@@ -841,8 +886,11 @@ def _pick_in_sentence(question_folded: str, sentence: str, spans: list[tuple[int
     piece prints (不超过, 享受 tell none apart): the question's words count for
     a piece, words the question lacks against it (公办幼儿园 without 普惠性民办
     for 其中公办幼儿园…百分之五十; 女 of 女不得早于二十周岁 beside 男…).
+    Figures in different semicolon clauses are first told apart by the
+    conditions those clauses state (``_clauses_asked``).
     The first piece often prints the subject that later pieces leave out
-    (三至六年级书面作业…60分钟，初中…90分钟): its matches count half, and a later
+    (三至六年级书面作业…60分钟，初中…90分钟): its matches count at
+    FIRST_PIECE_WEIGHT (FIRST_ITEM_WEIGHT among 、 items), and a later
     piece's only where the first lacks them. Tied figures whose own words the
     question names none of (结婚的法定年龄 beside 男…，女…) are answered
     together, as printed, up to PARALLEL_CHARS; other ties go to the first.
@@ -852,15 +900,23 @@ def _pick_in_sentence(question_folded: str, sentence: str, spans: list[tuple[int
         return spans[0][2]
     asked = {c for c in _content_chars(question_folded) if c not in _NUMERAL_CHARS}
     group = list(range(len(spans)))  # the figures still in the running
-    for starts, stops in ((_PIECE_STARTS, _PIECE_ENDS), (_PIECE_STARTS + "、", _PIECE_ENDS + "、")):
+    levels = (
+        (_CLAUSE_STARTS, _CLAUSE_ENDS, 0.0),
+        (_PIECE_STARTS, _PIECE_ENDS, FIRST_PIECE_WEIGHT),
+        (_PIECE_STARTS + "、", _PIECE_ENDS + "、", FIRST_ITEM_WEIGHT),
+    )
+    for starts, stops, weight in levels:
         texts = [_comma_piece(sentence, spans[i][0], spans[i][1], starts, stops) for i in group]
+        if starts == _CLAUSE_STARTS:
+            group = _clauses_asked(asked, sentence, spans, group, texts)
+            continue
         pieces = [{c for c in _content_chars(fold(text)) if c not in _NUMERAL_CHARS} for text in texts]
         common = set.intersection(*pieces)
         if all(piece == common for piece in pieces):
             continue  # one piece holds them all: try the pieces a 、 sets apart
         first = pieces[0]
         scores = [
-            (0.5 * len((asked & piece) - common) if j == 0 else len((asked & piece) - common - first))
+            (weight * len((asked & piece) - common) if j == 0 else len((asked & piece) - common - first))
             - 0.5 * len(piece - common - asked)
             for j, piece in enumerate(pieces)
         ]
@@ -878,6 +934,31 @@ def _pick_in_sentence(question_folded: str, sentence: str, spans: list[tuple[int
         if len(group) == 1:
             break
     return spans[group[0]][2]
+
+
+def _clauses_asked(
+    asked: set[str], sentence: str, spans: list[tuple[int, int, str]], group: list[int], texts: list[str]
+) -> list[int]:
+    """Of figures in a sentence's semicolon clauses, those of the clause the
+    question asks about. A clause that puts a condition before its figure
+    (情况紧急的，…二十四小时内作出; 情节严重的，处…) states a special case: it
+    answers when the question names CONDITION_CHARS of that condition's
+    characters (情况特别急; of several such clauses, the one it names most of),
+    and otherwise the clause without one (…七十二小时内作出) states the rule."""
+    if len(set(texts)) < 2:
+        return group
+    named: list[int] = []
+    for i in group:
+        start = spans[i][0]
+        before = sentence[_piece_start(sentence, start, _CLAUSE_STARTS):start]
+        conditions = [p for p in re.split(r"[，,]", before)[:-1] if p.endswith("的")]
+        chars = {c for p in conditions for c in _content_chars(fold(p)) if c not in _NUMERAL_CHARS}
+        named.append(len(asked & chars) if chars else -1)
+    top = max(named)
+    if top >= CONDITION_CHARS:
+        return [i for i, n in zip(group, named, strict=True) if n == top]
+    plain = [i for i, n in zip(group, named, strict=True) if n < 0]
+    return plain or group
 
 
 def _asked_lead(question_folded: str, quantity: QuantityClass) -> str | None:
@@ -898,6 +979,23 @@ def _piece_names(sentence: str, span: tuple[int, int, str], heads: list[str]) ->
     """Whether the piece a figure stands in names one of the rates ``heads``."""
     piece = _comma_piece(sentence, span[0], span[1])
     return any(h in fold(piece) or h in normalize_indicator(piece) for h in heads)
+
+
+@lru_cache(maxsize=1)
+def _leave_names() -> tuple[str, ...]:
+    """The kinds of leave (``leave_names`` in answer_units.json), longest first."""
+    return tuple(sorted(units_data()["leave_names"], key=len, reverse=True))
+
+
+def _other_leaves_blanked(sentence: str, question_folded: str) -> str:
+    """``sentence`` with each leave name the question does not print, but which
+    holds one it does, blanked to as many □ (陪产假 for a question on 产假), so
+    that offsets into it stay those of the sentence."""
+    asked = [name for name in _leave_names() if name in question_folded]
+    for name in _leave_names():
+        if name not in asked and any(a in name for a in asked):
+            sentence = sentence.replace(name, "□" * len(name))
+    return sentence
 
 
 def _parallel_span(sentence: str, first: tuple[int, int, str], last: tuple[int, int, str], starts: str, stops: str) -> str | None:

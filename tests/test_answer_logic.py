@@ -39,6 +39,9 @@ ADOPT = "无子女的收养人可以收养两名子女；有子女的收养人�
 SLEEP = "合理安排儿童作息，保证每天小学生10小时、初中生9小时、高中生8小时睡眠时间。"
 REWARD = "对于城镇居民中的独生子女父母，男性满六十周岁、女性满五十五周岁始，按一定标准发放计划生育奖励金；（五）年满六十周岁，用人单位应当给予其子女每年五日的护理假。"
 ORDER = "人民法院受理申请后，应当在七十二小时内作出人身安全保护令或者驳回申请；情况紧急的，应当在二十四小时内作出。"
+FIGHT = "殴打他人的，或者故意伤害他人身体的，处五日以上十日以下拘留，并处二百元以上五百元以下罚款；情节较轻的，处五日以下拘留或者五百元以下罚款。"
+CARE = "年满六十周岁，用人单位应当给予其子女每年五日的护理假；患病住院治疗的，给予其子女每年累计不超过十五日的护理假。"
+BUDGET = "区（市）人民政府财政预算内学前教育经费占预算内教育支出的比例应当达到百分之五，不举办高中的区应当达到百分之十，并逐步提高。"
 
 
 @pytest.mark.parametrize(
@@ -57,6 +60,17 @@ ORDER = "人民法院受理申请后，应当在七十二小时内作出人身�
         ("公办幼儿园的在园孩子至少占多少？", SHARE, "percent", "百分之五十"),
         ("公办和普惠性民办幼儿园在园儿童要占多少？", SHARE, "percent", "百分之八十"),
         ("情况危急时法院最迟多久作出保护令？", ORDER, "duration", "二十四小时"),
+        # a semicolon clause with a condition (…的，) is a special case: the
+        # question must name it, else the clause without one is the rule
+        ("情况紧急，人身安全保护令多久作出？", ORDER, "duration", "二十四小时"),
+        ("法院受理人身安全保护令申请后，要等多久？", ORDER, "duration", "七十二小时"),
+        ("打了人，会被拘留几天？", FIGHT, "days", "五日以上十日以下"),
+        ("殴打他人情节较轻的，拘留几天？", FIGHT, "days", "五日以下"),
+        ("父母年满六十周岁，子女每年有几天护理假？", CARE, "days", "五日"),
+        ("父母住院了，子女能请几天护理假？", CARE, "days", "十五日"),
+        # the first piece's subject, restated, does not outweigh a later piece's own words
+        ("不办高中的区，财政预算内学前教育经费要占到预算内教育支出的几成？", BUDGET, "percent", "百分之十"),
+        ("区（市）人民政府财政预算内学前教育经费占预算内教育支出的比例应当达到多少？", BUDGET, "percent", "百分之五"),
         # several figures in the comma piece chosen: the pieces a 、 sets apart
         ("初中生每天要睡几个小时？", SLEEP, "duration", "9小时"),
         ("高中生每天睡几个小时？", SLEEP, "duration", "8小时"),

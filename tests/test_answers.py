@@ -223,6 +223,16 @@ def test_a_leave_is_answered_by_a_figure_of_that_leave(mixed_service):
     assert not answer.found and "五日" not in answer.answer_text
     assert mixed_service.ask("广东男方的陪产假有几天？").answer == "十五日"
     assert mixed_service.ask("广东的育儿假每年几天？").answer == "十日"
+    # 产假 is inside 陪产假: the father's fifteen days are no answer to it
+    answer = mixed_service.ask("广东的产假有多少天？")
+    assert not answer.found and answer.answer is None
+
+
+def test_an_indicator_set_in_words_has_no_number_to_give(service):
+    # 西区: 宫颈癌人群筛查率达到70%以上，乳腺癌人群筛查率逐步提高
+    answer = service.ask("西区乳腺癌人群筛查率的具体目标数字是多少？")
+    assert not answer.found and "70%" not in answer.answer_text and "逐步提高" in answer.answer_text
+    assert service.ask("西区宫颈癌人群筛查率要达到多少？").answer == "70%以上"
 
 
 def test_a_comparison_takes_each_document_figure_of_the_kind_it_prints(mixed_service):
