@@ -590,9 +590,10 @@ class Answerer:
         asked = _content_chars(question) - _NUMERAL_CHARS
         # the amount of what the question names, where the documents print it
         # (多少扶助金: not the 保健费十元 beside it)
+        # (月给补助 → 补助: the longest end of the word asked that they print)
         named_thing = quantity.asked_name(question)
-        if named_thing is not None and self._df.df(named_thing) <= 0:
-            named_thing = None
+        while named_thing is not None and self._df.df(named_thing) <= 0:
+            named_thing = named_thing[1:] if len(named_thing) > 2 else None
         lead = _asked_lead(question, quantity)
         for rank, hit in enumerate(hits):
             if rank >= 3 and self.coverage(analysis, hit.text) < MIN_FIGURE_COVERAGE:
@@ -605,8 +606,12 @@ class Answerer:
                 folded = fold(sentence)
                 if naming is not None and naming not in folded:
                     continue
-                if named_thing is not None and named_thing not in folded:
-                    continue
+                if named_thing is not None:
+                    # its own clause prints the word (not a list's lead: 享受以下优待奖励补助：
+                    # …（一）…保健费十元 for 补助多少钱)
+                    spans = [sp for sp in spans if named_thing in fold(_comma_piece(sentence, sp[0], sp[1], _NAMING_STARTS, _CLAUSE_ENDS))]
+                    if not spans:
+                        continue
                 # a longer leave the question does not name names no leave it asks (陪产假 for 产假)
                 named_text = _other_leaves_blanked(sentence, question) if heads else sentence
                 if heads and not any(h in fold(named_text) or h in normalize_indicator(named_text) for h in heads):
@@ -851,6 +856,9 @@ _PIECE_ENDS = "，,。；;"
 # a sentence's clauses: what a semicolon sets apart (…七十二小时内作出…；情况紧急的，…二十四小时内作出)
 _CLAUSE_STARTS = "；;"
 _CLAUSE_ENDS = "。；;"
+# where the clause that names what a figure counts begins: a semicolon, or the
+# colon that ends a list's lead
+_NAMING_STARTS = "；;：:"
 
 
 def _sentence_asked(asked: set[str], sentences: list[set[str]], scores: list[float]) -> int:

@@ -137,6 +137,19 @@ def test_a_question_that_asks_what_to_do_asks_no_number():
 
 
 @pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("孩子身高多少以下乘车免票？", "distance"),  # a height is a length, no rate
+        ("书面作业的完成时间设了多长的上限？", "duration"),
+        ("体质健康优良率要达到多高的水平？", "percent"),
+    ],
+)
+def test_the_kind_of_number_asked(question, kind):
+    quantity = asked_quantity(question)
+    assert quantity is not None and quantity.name == kind
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "胁迫或者诱骗适龄儿童辍学的，如何处理？",  # 如何处理 holds 何处, asks no place

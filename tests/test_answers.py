@@ -208,6 +208,9 @@ def test_an_amount_is_of_the_thing_the_question_names(mixed_service):
     answer = mixed_service.ask("独生子女死亡后没有再生育的夫妻，每个月能领多少扶助金？")
     assert not answer.found and "十元" not in answer.answer_text
     assert mixed_service.ask("广东独生子女父母每月能领多少保健费？").answer == "十元"
+    # 享受以下优待奖励补助：（一）…保健费十元: the list's lead names no figure of its items
+    answer = mixed_service.ask("广东结扎手术后，政府每个月给补助多少钱？")
+    assert not answer.found and answer.answer is None
 
 
 def test_a_rate_is_answered_by_a_figure_of_that_rate(service):
