@@ -127,8 +127,9 @@ _YEAR = re.compile(r"(20\d{2})年?")
 # a year a target is measured from, not the year it is set for (比2020年下降,
 # 以2020年数据为基数, 与2020年相比)
 _BASE_YEAR = re.compile(r"(?:比|较|以|与|同|相比)(?:20\d{2})年?|(?:20\d{2})年?(?:的|数据)?(?:为基数|为基础|基数|水平|相比)")
-# A place name at the start of a question: 成都市…, 在武侯区，…
-_PLACE = re.compile(r"^(?:请问|在|关于)?([\u4e00-\u9fff]{1,7}?(?:自治区|自治州|自治县|省|市|区|县|旗|盟))")
+# A place name at the start of a question: 成都市…, 在武侯区，… — not one a
+# pronoun begins (我在县城…) nor a suffix that runs on into a word (县城, 市场)
+_PLACE = re.compile(r"^(?:请问|在|关于)?((?![我你他她咱俺])[\u4e00-\u9fff]{1,7}?(?:自治区|自治州|自治县|省|市|区|县|旗|盟))(?![城场])")
 _NOT_PLACES = {
     "城市", "社区", "地区", "市区", "城区", "辖区", "县区", "本市", "我市", "全市", "全区", "全县", "各区", "各市",
     "各县", "园区", "景区", "山区", "老城区", "城乡社区", "农村社区", "本区", "我区", "本县", "我县", "城镇社区",

@@ -45,6 +45,9 @@ def test_a_place_without_documents_says_so(mixed_service):
     county = mixed_service.search("黄岛区 幼儿园", 10)  # a district of 青岛: its city's and province's documents
     assert county.hits and {h.jurisdiction for h in county.hits} <= SHANDONG
     assert "黄岛区" in (county.message or "")
+    # 我在县城 names no county: the question is searched, not refused
+    town = mixed_service.search("我在县城开小旅馆，有个男的带着个十二三岁的孩子来开房，该咋办？", 10)
+    assert town.hits and town.message is None
 
 
 @pytest.mark.parametrize(("place", "expected"), [("山东", SHANDONG), ("深圳", {"深圳市"}), ("全国", {"全国"}), ("重庆市", {"重庆市", "大渡口区"})])
