@@ -659,6 +659,7 @@ class Answerer:
         named = _specific_indicator(analysis)
         per_doc = best_targets_per_document(self.table, named, scope) if named else {}
         question = _question_words(analysis)
+        typed = _asking_removed(fold(analysis.query))
         # per plan: the clause to cite, and the targets to report
         chosen_by_doc: dict[str, tuple[str, list[Target]]] = {}
         for doc_id in [d for d in self.service.documents if d in scope]:
@@ -670,7 +671,7 @@ class Answerer:
             cands = self._candidates(analysis, hits, doc_id, quantity)
             if not cands or target_fit(question, cands[0][1]) < MIN_TARGET_FIT:
                 continue
-            chosen_by_doc[doc_id] = (cands[0][1].clause_id, _row_group(cands))
+            chosen_by_doc[doc_id] = (cands[0][1].clause_id, _told_apart(typed, _row_group(cands)))
         if not named and chosen_by_doc:
             self._rescue_rows(analysis, scope, quantity, question, chosen_by_doc)
         values: list[dict[str, Any]] = []
@@ -743,7 +744,7 @@ class Answerer:
             targets = self._asked_targets(analysis, same_unit, quantity, question)
             scored = sorted(((target_fit(question, t), t) for t in targets), key=lambda st: (-st[0], st[1].clause_id))
             if scored and scored[0][0] >= bar:
-                chosen_by_doc[doc_id] = (scored[0][1].clause_id, _row_group(scored))
+                chosen_by_doc[doc_id] = (scored[0][1].clause_id, _told_apart(_asking_removed(fold(analysis.query)), _row_group(scored)))
 
     def _printed_kind(self, analysis: QueryAnalysis, hit: Hit) -> QuantityClass | None:
         """The kind of number the best clause's answering sentence prints (for a
@@ -819,6 +820,29 @@ def _row_group(scored: list[tuple[float, Target]]) -> list[Target]:
         t for score, t in scored
         if (t.clause_id == top.clause_id and score >= top_score * 0.6) or score >= top_score * 0.9
     ]
+
+
+def _told_apart(typed_folded: str, group: list[Target]) -> list[Target]:
+    """Of a plan's targets reported together (a clause's 小学生 / 初中生 / 高中阶段学生
+    近视率, 城市 / 农村社区), those the question names by a character pair only
+    their own name has (高中 of 高中生近视率; not 学 of 初中学生, which 小学生
+    prints too); all of them when it names none, or names each."""
+    if os.environ.get("PS_NOTA") or len(group) < 2:
+        return group
+    names = [fold(_without_unit(t.indicator)) for t in group]
+    prefix = len(os.path.commonprefix(names))
+    suffix = len(os.path.commonprefix([n[::-1] for n in names]))
+    texts = [n[prefix:len(n) - suffix] if prefix + suffix < len(n) else n for n in names]
+    if any(len(_content_chars(text)) < 2 for text in texts):
+        return group  # told apart by one character (社区 / 村): too little to read a question by
+    cores = [{b for b in _bigrams(text) if not b.isspace()} for text in texts]
+    asked = set(_bigrams(typed_folded))
+    named = [
+        t for i, t in enumerate(group)
+        if asked & (cores[i] - set().union(*(c for j, c in enumerate(cores) if j != i)))
+    ]
+    return named or group
+
 
 
 def _content_chars(text: str) -> set[str]:

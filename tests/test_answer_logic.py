@@ -16,6 +16,7 @@ from search.answer import (
     _ends_with_head,
     _pick_in_sentence,
     _sentence_asked,
+    _told_apart,
 )
 from search.calibration import Calibration
 from search.places import _reads_as_place
@@ -96,6 +97,17 @@ def test_sibling_targets_are_told_apart_by_what_differs():
     shares = [_distinct_share(question, t, siblings) for t in siblings]
     assert shares.index(max(shares)) == 1
     assert _distinct_share(question, siblings[0], siblings[:1]) == 0.0  # alone: nothing to tell apart
+
+
+def test_a_comparison_reports_the_sibling_the_question_names():
+    myopia = [_target("小学生近视率（%）", "＜38"), _target("初中生近视率（%）", "＜60"), _target("高中阶段学生近视率（%）", "＜70")]
+    assert [t.value_text for t in _told_apart(fold("高中生近视率各地分别压到多少"), myopia)] == ["＜70"]
+    # 学 of 初中学生 is printed by 小学生 too: a pair of the name's own tells
+    assert [t.value_text for t in _told_apart(fold("初中学生近视比例的上限"), myopia)] == ["＜60"]
+    assert len(_told_apart(fold("各地近视率的目标"), myopia)) == 3  # none named: all
+    assert len(_told_apart(fold("小学生、初中生、高中生的近视率"), myopia)) == 3  # each named
+    schools = [_target("社区建立家长学校", "95%"), _target("村建立家长学校", "85%")]
+    assert len(_told_apart(fold("城乡社区建家长学校的目标"), schools)) == 2  # one character (村) tells them apart
 
 
 def test_a_rate_head_with_a_word_between():

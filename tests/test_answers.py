@@ -32,6 +32,14 @@ def test_question_across_regions_lists_each_plan(service):
     assert len(by_doc) >= 5
 
 
+def test_a_comparison_gives_the_sibling_target_asked(service):
+    # each plan sets 小学生 / 初中生 / 高中阶段学生 近视率 in one clause or table
+    answer = service.ask("初中学生近视比例各区县分别定了多少上限？")
+    by_doc = {v["doc_id"]: v["value"] for v in answer.values}
+    assert by_doc["dadukou-children"] == "＜60"
+    assert all(value in ("＜60", "60%以下") for value in by_doc.values()), by_doc
+
+
 def test_a_plan_the_search_missed_joins_a_comparison_by_its_table_rows(service):
     # Dadukou states this target only as two indicator-table rows named otherwise
     # (城区 / 农村社区中家长学校或家庭教育指导服务站点覆盖率（%）), which the search
