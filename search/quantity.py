@@ -175,6 +175,10 @@ def asks_quantity(question: str) -> bool:
     是多少分钟？)."""
     last = _LAST_PART.split(question.strip().rstrip("？?！!。. "))[-1]
     if is_yes_no(question):
+        # …能拿到多少钱的补偿？有没有标准？: one of its questions asks the number
+        asked = [s for s in _QUESTION_END.split(question) if s.strip()]
+        if len(asked) > 1 and any(asked_quantity(_LAST_PART.split(s)[-1]) is not None and not is_yes_no(s) for s in asked):
+            return True
         return asked_quantity(last) is not None and not is_yes_no(last)
     if any(cue in last for cue in _what_to_do()) and not _QUANTITY.search(last) and asked_quantity(last) is None:
         return False  # 有几套房、多少存款我根本不清楚…怎么办: asks what to do
@@ -187,6 +191,7 @@ def _what_to_do() -> tuple[str, ...]:
 
 
 _LAST_PART = re.compile(r"[，,；;？?]")
+_QUESTION_END = re.compile(r"[？?]")
 
 
 def prints_quantity(quantity: QuantityClass, text: str) -> bool:

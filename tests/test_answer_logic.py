@@ -140,6 +140,9 @@ def test_a_yes_no_question_that_asks_the_number_at_the_end():
     assert asks_quantity("乡宁县对书面作业时间有没有定上限，是多少分钟？")
     assert not asks_quantity("有没有规定每天睡多少小时？")
     assert not asks_quantity("学校能不能在寒暑假组织学生集体补课？")
+    # a question of its own that asks the number, beside a yes/no one
+    assert asks_quantity("离婚时我一直在家照顾老人，能拿到多少钱的补偿？有没有标准？")
+    assert not asks_quantity("街上几个人拦着我抢钱，这算什么行为？会被拘留吗？")
 
 
 def test_a_question_that_asks_what_to_do_asks_no_number():
