@@ -378,6 +378,10 @@ class Answerer:
         if heads:
             # the question names what is measured (自杀率, 建校率): another rate is no answer
             targets = [t for t in targets if _has_head(t, heads)]
+        per = _per_what(analysis.query)
+        if per:
+            # a number per thousand asked: a count that is no ratio is no answer (全科医生至少1名)
+            targets = [t for t in targets if _states_per(fold(t.indicator + (t.unit or "") + self._sentence_of(t)), per)]
         headed = [t for t in targets if _head(t.indicator) in question and _head(t.indicator) not in _generic_heads()]
         return headed or targets
 
@@ -387,11 +391,15 @@ class Answerer:
         period = self.service.documents[target.doc_id].period
         return period[1] if period else None
 
+    def _sentence_of(self, target: Target) -> str:
+        """The sentence of its clause that states a target (the clause when none does)."""
+        clause = self.service.clauses[self.service.row_of[target.clause_id]]
+        return next((s for s in split_sentences(clause.text) if target.value_text in s), clause.text)
+
     def _context_fit(self, question: str, target: Target) -> float:
         """Share of the question's character pairs in the sentence that states the
         target (参保率 95% in the sentence on 养老保险, not the one on 医疗保险)."""
-        clause = self.service.clauses[self.service.row_of[target.clause_id]]
-        sentence = next((s for s in split_sentences(clause.text) if target.value_text in s), clause.text)
+        sentence = self._sentence_of(target)
         pairs = [b for b in dict.fromkeys(_bigrams(question)) if not b.isspace()]
         if not pairs:
             return 0.0
@@ -595,6 +603,7 @@ class Answerer:
         while named_thing is not None and self._df.df(named_thing) <= 0:
             named_thing = named_thing[1:] if len(named_thing) > 2 else None
         lead = _asked_lead(question, quantity)
+        per = _per_what(analysis.query)
         for rank, hit in enumerate(hits):
             if rank >= 3 and self.coverage(analysis, hit.text) < MIN_FIGURE_COVERAGE:
                 continue  # past the first clauses, only one about the question's own words
@@ -614,6 +623,8 @@ class Answerer:
                         continue
                 # a longer leave the question does not name names no leave it asks (陪产假 for 产假)
                 named_text = _other_leaves_blanked(sentence, question) if heads else sentence
+                if per and not _states_per(folded, per):
+                    continue  # a ratio asked (每一千个孩子几名): a figure of no ratio
                 if heads and not any(h in fold(named_text) or h in normalize_indicator(named_text) for h in heads):
                     continue  # the question asks another rate (建校率, not 覆盖率)
                 if heads:
@@ -1011,6 +1022,22 @@ def _piece_names(sentence: str, span: tuple[int, int, str], heads: list[str]) ->
     """Whether the piece a figure stands in names one of the rates ``heads``."""
     piece = _comma_piece(sentence, span[0], span[1])
     return any(h in fold(piece) or h in normalize_indicator(piece) for h in heads)
+
+
+@lru_cache(maxsize=1)
+def _per_what(question: str) -> str | None:
+    """The base of a ratio a question asks (千 of 每一千个孩子, 每千人口; 万 of
+    每万人), or None."""
+    found = _PER_ASKED.search(fold(question))
+    return found.group(1) if found else None
+
+
+def _states_per(folded: str, per: str) -> bool:
+    """Whether a text states a number per ``per`` (每千名, 千人口, ‰ for 千)."""
+    return f"每{per}" in folded or f"{per}名" in folded or f"{per}人" in folded or (per == "千" and "‰" in folded)
+
+
+_PER_ASKED = re.compile(r"每一?([千万]|十万)(?:个|名|位|人|户)?")
 
 
 @lru_cache(maxsize=1)

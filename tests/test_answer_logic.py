@@ -14,8 +14,10 @@ from search.answer import (
     _content_chars,
     _distinct_share,
     _ends_with_head,
+    _per_what,
     _pick_in_sentence,
     _sentence_asked,
+    _states_per,
     _told_apart,
 )
 from search.calibration import Calibration
@@ -108,6 +110,14 @@ def test_a_comparison_reports_the_sibling_the_question_names():
     assert len(_told_apart(fold("小学生、初中生、高中生的近视率"), myopia)) == 3  # each named
     schools = [_target("社区建立家长学校", "95%"), _target("村建立家长学校", "85%")]
     assert len(_told_apart(fold("城乡社区建家长学校的目标"), schools)) == 2  # one character (村) tells them apart
+
+
+def test_the_base_of_a_ratio_asked():
+    assert _per_what("乡宁县每一千个孩子要配几名儿科医生？") == "千"
+    assert _per_what("每万人口拥有多少名全科医生") == "万"
+    assert _per_what("每个乡镇卫生院配几名全科医生") is None
+    assert _states_per(fold("每千名儿童拥有儿科医生数"), "千") and _states_per("婴儿死亡率5‰", "千")
+    assert not _states_per(fold("提供规范儿童基本医疗服务的全科医生至少1名"), "千")
 
 
 def test_a_rate_head_with_a_word_between():

@@ -239,6 +239,13 @@ def test_a_leave_is_answered_by_a_figure_of_that_leave(mixed_service):
     assert not answer.found and answer.answer is None
 
 
+def test_a_ratio_asked_is_no_count(service):
+    # 乡宁 sets 全科医生至少1名 per clinic, no doctors per thousand children; 西区 does
+    answer = service.ask("乡宁县每千名儿童要有几名儿科医生？")
+    assert not answer.found and answer.answer is None
+    assert service.ask("西区每千名儿童要有几名儿科医生？").answer == "1.12名"
+
+
 def test_an_indicator_set_in_words_has_no_number_to_give(service):
     # 西区: 宫颈癌人群筛查率达到70%以上，乳腺癌人群筛查率逐步提高
     answer = service.ask("西区乳腺癌人群筛查率的具体目标数字是多少？")
