@@ -57,8 +57,11 @@ SPLITS = ("tune", "test")
 # paraphrase, near-miss unanswerable) that share few words with the clause;
 # probe2: 60 hard answers (several figures in one article, ranges, near misses);
 # probe3: 80 questions written the way dev.jsonl's are, on other clauses;
-# probe4: 60 more the same way, written after the eighth round's fixes.
-DEVELOPMENT_SETS = ("probe", "far", "citizen", "probe2", "probe3", "probe4")
+# probe4: 60 more the same way, written after the eighth round's fixes;
+# probe5: 60 about the laws in citizens' words (enquiries, figures, near misses);
+# probe6: 60 for researchers and drafters across places (targets, comparisons,
+# filtered, precedent, near misses), both written before the ninth round's fixes.
+DEVELOPMENT_SETS = ("probe", "far", "citizen", "probe2", "probe3", "probe4", "probe5", "probe6")
 DEV = REPO / "tests" / "data" / "dev.jsonl"
 CORPUS = REPO / "corpus"
 EXTRA = REPO / "tests" / "data" / "extra"

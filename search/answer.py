@@ -838,7 +838,7 @@ def _told_apart(typed_folded: str, group: list[Target]) -> list[Target]:
     近视率, 城市 / 农村社区), those the question names by a character pair only
     their own name has (高中 of 高中生近视率; not 学 of 初中学生, which 小学生
     prints too); all of them when it names none, or names each."""
-    if os.environ.get("PS_NOTA") or len(group) < 2:
+    if len(group) < 2:
         return group
     names = [fold(_without_unit(t.indicator)) for t in group]
     prefix = len(os.path.commonprefix(names))
