@@ -315,7 +315,10 @@ class QueryAnalyzer:
 
         if has("compare") and has("precedent") and not analysis.asks_number:
             return "precedent"  # how the places word it (各地条文怎么写), no number asked
-        if has("compare") and not (len(analysis.jurisdictions) == 1 and "分别" in text and not has("precedent")):
+        # 分别 of one place's several indicators is no comparison; of two
+        # documents named by title (未成年人保护法和山东的…条例分别…) it is
+        titled = len(analysis.title_doc_ids or ()) > 1
+        if has("compare") and (titled or not (len(analysis.jurisdictions) == 1 and "分别" in text and not has("precedent"))):
             return "compare"
         if has("precedent"):
             return "precedent"

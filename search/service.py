@@ -255,7 +255,9 @@ class SearchService:
                 message = self._covering_message(filters.jurisdiction, match.covering)
         elif analysis is not None and analysis.unknown_jurisdiction:
             return np.array([], dtype=np.int64), [], self._no_place_message(analysis.unknown_jurisdiction)
-        elif analysis is not None and analysis.doc_ids is not None:
+        elif analysis is not None and analysis.doc_ids is not None and len(analysis.title_doc_ids or ()) < 2:
+            # (two documents named by title are the scope whatever places qualify
+            # them: 国家的未成年人保护法和山东的…条例)
             doc_ids &= analysis.doc_ids
             if analysis.covering:
                 message = self._covering_message("、".join(analysis.jurisdictions), analysis.covering)
@@ -365,13 +367,16 @@ class SearchService:
         """A question about what happens to whoever breaks a rule: the article
         that punishes breaking it cites the rule by number (违反本法第五十八条…规定的,
         由…处…罚款) and shares few words with the question. It follows the best
-        rule articles it cites."""
+        rule articles it cites: each document's first PENALTY_FROM (a question
+        about two laws names a rule of each)."""
         out: list[Hit] = []
         seen = {h.clause_id for h in hits}
         added = 0
-        for rank, hit in enumerate(hits):
+        per_doc: dict[str, int] = {}
+        for hit in hits:
             out.append(hit)
-            if rank >= PENALTY_FROM or added >= PENALTY_ADDED or hit.kind != "article":
+            in_doc = per_doc[hit.doc_id] = per_doc.get(hit.doc_id, -1) + 1
+            if in_doc >= PENALTY_FROM or added >= PENALTY_ADDED or hit.kind != "article":
                 continue
             number = self.clauses[self.row_of[hit.clause_id]].fields.get("article")
             for row in self._penalties_of(hit.doc_id).get(str(number), [])[:1]:  # its first penalty article

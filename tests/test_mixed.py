@@ -176,3 +176,13 @@ def test_a_penalty_article_follows_the_rule_it_cites(mixed_service):
     # a question about the rule itself gets no penalty article
     plain = [h.citation for h in mixed_service.search("酒店接待未成年人入住要询问哪些情况？", 10).hits]
     assert plain == [h.citation for h in mixed_service.search("酒店接待未成年人入住要询问哪些情况？", 10, disabled=frozenset({"penalties"})).hits]
+
+
+def test_two_documents_named_by_title_are_searched_and_compared(mixed_service):
+    # the place qualifies one title (山东的…条例); both documents are the scope, and
+    # the second one's rule article (第五十八条, 网吧) brings its penalty article
+    question = "网吧放未成年人进去上网，国家的未成年人保护法和山东的预防未成年人犯罪条例分别罚多少？"
+    assert mixed_service.analyzer.analyze(question).intent == "compare"
+    cited = [(h.doc_id, h.citation) for h in mixed_service.search(question, 10).hits]
+    assert {d for d, _ in cited} == {"未成年人保护法-2024-04-26", "山东省预防未成年人犯罪条例-2016-09-23"}
+    assert any(d.startswith("未成年人保护法") and c.endswith("第一百二十三条") for d, c in cited)
