@@ -236,6 +236,10 @@ class Answerer:
             answer = self._target_answer(analysis, hits, scope, quantity, filters)
         if answer is None and asks_number:
             answer = self._figure_answer(analysis, hits, quantity)
+            if answer is not None:
+                # a figure of a sentence beside an indicator the question names,
+                # whose target is worded (乳腺癌人群筛查率逐步提高): none is stated
+                answer = self._unstated_value(analysis, hits, self._answer_docs(analysis, hits, scope), None) or answer
             # a number of a known kind (days, an age, an amount) that no close
             # clause prints, or a plan's target value that none sets: the
             # documents do not state it, whatever else they say on the topic
@@ -458,12 +462,13 @@ class Answerer:
             self._add_other_plans(answer, analysis, hits, per_doc, best, quantity)
         return answer
 
-    def _unstated_value(self, analysis: QueryAnalysis, hits: list[Hit], docs: list[str], best: Target) -> Answer | None:
+    def _unstated_value(self, analysis: QueryAnalysis, hits: list[Hit], docs: list[str], best: Target | None) -> Answer | None:
         """A refusal when the question names in full an indicator whose target is
         set in words only (乳腺癌人群筛查率逐步提高 beside 宫颈癌人群筛查率达到70%以上):
         a number asked of it is not stated, and the figure of the sibling the
-        search would otherwise give answers another indicator."""
-        if not analysis.asks_number or _names_indicator(analysis.query, best):
+        search would otherwise give (``best``, or a sentence's figure: None)
+        answers another indicator."""
+        if not analysis.asks_number or (best is not None and _names_indicator(analysis.query, best)):
             return None
         for doc_id in docs[:SCOPE_DOCS_CHECKED]:
             worded = [
@@ -1034,7 +1039,10 @@ def _per_what(question: str) -> str | None:
 
 def _states_per(folded: str, per: str) -> bool:
     """Whether a text states a number per ``per`` (每千名, 千人口, ‰ for 千)."""
-    return f"每{per}" in folded or f"{per}名" in folded or f"{per}人" in folded or (per == "千" and "‰" in folded)
+    if f"每{per}" in folded or (per == "千" and "‰" in folded):
+        return True
+    # 千名, 千人 — not 五千人 (每五千人口一所: no ratio per thousand)
+    return any(m.start() == 0 or folded[m.start() - 1] not in _NUMERAL_CHARS for m in re.finditer(f"{per}[名人]", folded))
 
 
 _PER_ASKED = re.compile(r"每一?([千万]|十万)(?:个|名|位|人|户)?")

@@ -118,6 +118,7 @@ def test_the_base_of_a_ratio_asked():
     assert _per_what("每个乡镇卫生院配几名全科医生") is None
     assert _states_per(fold("每千名儿童拥有儿科医生数"), "千") and _states_per("婴儿死亡率5‰", "千")
     assert not _states_per(fold("提供规范儿童基本医疗服务的全科医生至少1名"), "千")
+    assert not _states_per(fold("每五千人口设置一所幼儿园"), "千")  # five thousand is no thousand
 
 
 def test_a_rate_head_with_a_word_between():
@@ -167,6 +168,7 @@ def test_a_question_that_asks_what_to_do_asks_no_number():
         ("孩子身高多少以下乘车免票？", "distance"),  # a height is a length, no rate
         ("书面作业的完成时间设了多长的上限？", "duration"),
         ("体质健康优良率要达到多高的水平？", "percent"),
+        ("孩子满多大以后，法院要听他本人的意见？", "age"),
     ],
 )
 def test_the_kind_of_number_asked(question, kind):
@@ -210,6 +212,7 @@ def test_the_amount_asked_is_of_the_word_the_question_names():
     assert money is not None and money.asked_name("政府每月给多少扶助金？") == "扶助金"
     assert money.asked_name("能拿到多少钱？") is None
     assert money.asked_name("每个月领的奖励金具体是多少钱？") == "奖励金"  # named before 多少
+    assert money.asked_name("普惠园保教费的最高标准是每月多少钱？") == "保教费"  # ten characters before 多少
     assert money.asked_name("要交多少费用？") is None  # one character names nothing
     discount = asked_quantity("残疾人坐火车票价能打几折？")
     assert discount is not None and discount.name == "percent"

@@ -251,6 +251,9 @@ def test_an_indicator_set_in_words_has_no_number_to_give(service):
     answer = service.ask("西区乳腺癌人群筛查率的具体目标数字是多少？")
     assert not answer.found and "70%" not in answer.answer_text and "逐步提高" in answer.answer_text
     assert service.ask("西区宫颈癌人群筛查率要达到多少？").answer == "70%以上"
+    # the same when the answer would have come from the sentence's figure
+    answer = service.ask("西区的乳腺癌人群筛查率定到了百分之几？")
+    assert not answer.found and "70%" not in answer.answer_text
 
 
 def test_a_comparison_takes_each_document_figure_of_the_kind_it_prints(mixed_service):

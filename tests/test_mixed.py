@@ -45,6 +45,8 @@ def test_a_place_without_documents_says_so(mixed_service):
     county = mixed_service.search("黄岛区 幼儿园", 10)  # a district of 青岛: its city's and province's documents
     assert county.hits and {h.jurisdiction for h in county.hits} <= SHANDONG
     assert "黄岛区" in (county.message or "")
+    # a city's short name before 到+year reads as the place asked about
+    assert "厦门市" in (mixed_service.search("厦门到2030年孕产妇死亡率要降到多少？", 10).message or "")
     # 我在县城 names no county: the question is searched, not refused
     town = mixed_service.search("我在县城开小旅馆，有个男的带着个十二三岁的孩子来开房，该咋办？", 10)
     assert town.hits and town.message is None
