@@ -60,8 +60,9 @@ SPLITS = ("tune", "test")
 # probe4: 60 more the same way, written after the eighth round's fixes;
 # probe5: 60 about the laws in citizens' words (enquiries, figures, near misses);
 # probe6: 60 for researchers and drafters across places (targets, comparisons,
-# filtered, precedent, near misses), both written before the ninth round's fixes.
-DEVELOPMENT_SETS = ("probe", "far", "citizen", "probe2", "probe3", "probe4", "probe5", "probe6")
+# filtered, precedent, near misses), both written before the ninth round's fixes;
+# probe7: 60 of every kind, written after most of them.
+DEVELOPMENT_SETS = ("probe", "far", "citizen", "probe2", "probe3", "probe4", "probe5", "probe6", "probe7")
 DEV = REPO / "tests" / "data" / "dev.jsonl"
 CORPUS = REPO / "corpus"
 EXTRA = REPO / "tests" / "data" / "extra"
