@@ -179,7 +179,7 @@ def asks_quantity(question: str) -> bool:
         asked = [s for s in _QUESTION_END.split(question) if s.strip()]
         if len(asked) > 1 and any(asked_quantity(_LAST_PART.split(s)[-1]) is not None and not is_yes_no(s) for s in asked):
             return True
-        return asked_quantity(last) is not None and not is_yes_no(last)
+        return (asked_quantity(last) is not None or bool(_QUANTITY.search(last))) and not is_yes_no(last)
     if any(cue in last for cue in _what_to_do()) and not _QUANTITY.search(last) and asked_quantity(last) is None:
         return False  # 有几套房、多少存款我根本不清楚…怎么办: asks what to do
     return bool(_QUANTITY.search(question)) or asked_quantity(question) is not None

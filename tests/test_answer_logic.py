@@ -149,6 +149,7 @@ def test_a_bound_from_below_and_one_from_above_are_one_range():
 
 def test_a_yes_no_question_that_asks_the_number_at_the_end():
     assert asks_quantity("乡宁县对书面作业时间有没有定上限，是多少分钟？")
+    assert asks_quantity("村委会主任中女性比例有没有量化目标，是多少？")  # no unit named
     assert not asks_quantity("有没有规定每天睡多少小时？")
     assert not asks_quantity("学校能不能在寒暑假组织学生集体补课？")
     # a question of its own that asks the number, beside a yes/no one
