@@ -860,7 +860,6 @@ def _told_apart(typed_folded: str, group: list[Target]) -> list[Target]:
     return named or group
 
 
-
 def _content_chars(text: str) -> set[str]:
     function, _ = _word_lists()
     return {c for c in _CJK.findall(text) if c not in function}
@@ -947,17 +946,11 @@ def _pick_in_sentence(question_folded: str, sentence: str, spans: list[tuple[int
     if len(spans) == 1:
         return spans[0][2]
     asked = {c for c in _content_chars(question_folded) if c not in _NUMERAL_CHARS}
-    group = list(range(len(spans)))  # the figures still in the running
-    levels = (
-        (_CLAUSE_STARTS, _CLAUSE_ENDS, 0.0),
-        (_PIECE_STARTS, _PIECE_ENDS, FIRST_PIECE_WEIGHT),
-        (_PIECE_STARTS + "、", _PIECE_ENDS + "、", FIRST_ITEM_WEIGHT),
-    )
+    # the figures still in the running: first those of the semicolon clause asked
+    group = _clauses_asked(asked, sentence, spans)
+    levels = ((_PIECE_STARTS, _PIECE_ENDS, FIRST_PIECE_WEIGHT), (_PIECE_STARTS + "、", _PIECE_ENDS + "、", FIRST_ITEM_WEIGHT))
     for starts, stops, weight in levels:
         texts = [_comma_piece(sentence, spans[i][0], spans[i][1], starts, stops) for i in group]
-        if starts == _CLAUSE_STARTS:
-            group = _clauses_asked(asked, sentence, spans, group, texts)
-            continue
         pieces = [{c for c in _content_chars(fold(text)) if c not in _NUMERAL_CHARS} for text in texts]
         common = set.intersection(*pieces)
         if all(piece == common for piece in pieces):
@@ -984,21 +977,20 @@ def _pick_in_sentence(question_folded: str, sentence: str, spans: list[tuple[int
     return spans[group[0]][2]
 
 
-def _clauses_asked(
-    asked: set[str], sentence: str, spans: list[tuple[int, int, str]], group: list[int], texts: list[str]
-) -> list[int]:
+def _clauses_asked(asked: set[str], sentence: str, spans: list[tuple[int, int, str]]) -> list[int]:
     """Of figures in a sentence's semicolon clauses, those of the clause the
     question asks about. A clause that puts a condition before its figure
     (情况紧急的，…二十四小时内作出; 情节严重的，处…) states a special case: it
     answers when the question names CONDITION_CHARS of that condition's
     characters (情况特别急; of several such clauses, the one it names most of),
     and otherwise the clause without one (…七十二小时内作出) states the rule."""
-    if len(set(texts)) < 2:
-        return group
+    group = list(range(len(spans)))
+    starts = [_piece_start(sentence, start, _CLAUSE_STARTS) for start, _, _ in spans]
+    if len(set(starts)) < 2:
+        return group  # one clause
     named: list[int] = []
     for i in group:
-        start = spans[i][0]
-        before = sentence[_piece_start(sentence, start, _CLAUSE_STARTS):start]
+        before = sentence[starts[i]:spans[i][0]]
         conditions = [p for p in re.split(r"[，,]", before)[:-1] if p.endswith("的")]
         chars = {c for p in conditions for c in _content_chars(fold(p)) if c not in _NUMERAL_CHARS}
         named.append(len(asked & chars) if chars else -1)
@@ -1029,7 +1021,6 @@ def _piece_names(sentence: str, span: tuple[int, int, str], heads: list[str]) ->
     return any(h in fold(piece) or h in normalize_indicator(piece) for h in heads)
 
 
-@lru_cache(maxsize=1)
 def _per_what(question: str) -> str | None:
     """The base of a ratio a question asks (千 of 每一千个孩子, 每千人口; 万 of
     每万人), or None."""
