@@ -38,7 +38,7 @@ _CITED_ARTICLE = re.compile(rf"第({NUM})条")
 _BREACH = re.compile(
     rf"违反本(?:法|条例|规定|办法|细则)((?:第{NUM}条(?:第[{CN_NUM}]{{1,3}}款)?(?:第[（(]?[{CN_NUM}]{{1,3}}[)）]?项)?[、，和及或者至]{{0,3}}){{1,12}})"
 )
-# the first hits whose penalty articles may follow them, the most added, and
+# each document's first hits whose penalty articles may follow them, the most added, and
 # how far into an article its 违反本法第…条 is looked for
 PENALTY_FROM = 3
 PENALTY_ADDED = 2
