@@ -68,6 +68,8 @@ RESCUE_FIT_SHARE = 0.9
 # of a figure that say what it counts.
 FIGURES_PER_SENTENCE = 32
 PIECE_CHARS = 200
+# how far before a figure the words that mark it as a range's end (不超过) are looked for
+BOUND_CHARS = 4
 # the most characters an answer of parallel figures (男…，女…) may span
 PARALLEL_CHARS = 60
 # ... and the most characters after the last figure, to the end of its piece
@@ -583,6 +585,8 @@ class Answerer:
         if found is None:
             return None
         hit, sentence, value = found
+        if quantity.name == "clock":
+            value = _range_end(fold(analysis.query), value)
         answer = Answer(True, value, f"{hit.citation}：{sentence}", [hit], analysis.intent)
         answer.evidence["figure"] = 1.0
         return answer
@@ -615,6 +619,9 @@ class Answerer:
             found: list[tuple[str, list[tuple[int, int, str]], set[str]]] = []
             for sentence in _FULL_STOP.split(_strip_article_number(_strip_item_number(hit.text))):
                 spans = [(m.start(), m.end(), m.group(0)) for m in itertools.islice(quantity.span.finditer(sentence), FIGURES_PER_SENTENCE)]
+                if quantity.name != "year":
+                    # 2021—2030年 is when, not how many years
+                    spans = [sp for sp in spans if not _CALENDAR_YEAR.fullmatch(fold(sp[2]))]
                 if not spans:
                     continue
                 folded = fold(sentence)
@@ -948,6 +955,8 @@ def _pick_in_sentence(question_folded: str, sentence: str, spans: list[tuple[int
     asked = {c for c in _content_chars(question_folded) if c not in _NUMERAL_CHARS}
     # the figures still in the running: first those of the semicolon clause asked
     group = _clauses_asked(asked, sentence, spans)
+    group = _end_asked(question_folded, sentence, spans, group)
+    group = _not_negated(question_folded, sentence, spans, group)
     levels = ((_PIECE_STARTS, _PIECE_ENDS, FIRST_PIECE_WEIGHT), (_PIECE_STARTS + "、", _PIECE_ENDS + "、", FIRST_ITEM_WEIGHT))
     for starts, stops, weight in levels:
         texts = [_comma_piece(sentence, spans[i][0], spans[i][1], starts, stops) for i in group]
@@ -999,6 +1008,105 @@ def _clauses_asked(asked: set[str], sentence: str, spans: list[tuple[int, int, s
         return [i for i, n in zip(group, named, strict=True) if n == top]
     plain = [i for i, n in zip(group, named, strict=True) if n < 0]
     return plain or group
+
+
+@lru_cache(maxsize=1)
+def _bounds() -> dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
+    """Per end of a range ("upper", "lower"): the words that ask for it, and
+    those printed before or after a figure that mark it (``bounds`` in
+    answer_units.json)."""
+    data = units_data()["bounds"]
+    return {
+        end: (tuple(data[end]["asked"]), tuple(data[end]["before"]), tuple(data[end]["after"]))
+        for end in ("upper", "lower")
+    }
+
+
+def _bound_of(sentence: str, span: tuple[int, int, str]) -> str | None:
+    """Which end of a range a sentence marks a figure as (不超过60周岁: upper;
+    25周岁以上: lower), or None (unmarked, or a range itself: 五千元以上一万元以下)."""
+    start, _, text = span
+    before = fold(sentence[max(0, start - BOUND_CHARS):start])
+    text = fold(text)
+    marked = [
+        end for end, (_, printed_before, printed_after) in _bounds().items()
+        if before.endswith(printed_before) or text.endswith(printed_after)
+    ]
+    return marked[0] if len(marked) == 1 and not ("以上" in text and "以下" in text) else None
+
+
+def _end_asked(question_folded: str, sentence: str, spans: list[tuple[int, int, str]], group: list[int]) -> list[int]:
+    """Of the figures ``group``, those of the end of a range the question asks
+    (年龄上限 → 不超过60周岁, not 25周岁以上 beside it), when the sentence marks
+    figures as both ends; otherwise all of them."""
+    asked = [end for end, (cues, _, _) in _bounds().items() if any(cue in question_folded for cue in cues)]
+    if len(asked) != 1:
+        return group
+    ends = [_bound_of(sentence, spans[i]) for i in group]
+    if not ({"upper", "lower"} <= set(ends)):
+        return group
+    return [i for i, end in zip(group, ends, strict=True) if end == asked[0]]
+
+
+@lru_cache(maxsize=1)
+def _negation_cues() -> tuple[str, ...]:
+    return tuple(sorted(units_data()["negations"]["cues"], key=len, reverse=True))
+
+
+_NEGATED_WORD = re.compile(r"[\u4e00-\u9fff]{2}")
+
+
+def _not_negated(question_folded: str, sentence: str, spans: list[tuple[int, int, str]], group: list[int]) -> list[int]:
+    """Of the figures ``group``, those whose own piece does not print a word the
+    question negates (不上高速: not 在高速公路上…80公里) without that negation,
+    when one of them does not; otherwise all of them."""
+    negated = []
+    for cue in _negation_cues():
+        at = question_folded.find(cue)
+        while at >= 0:
+            word = _NEGATED_WORD.match(question_folded, at + len(cue))
+            if word:
+                negated.append((cue, word.group(0)))
+            at = question_folded.find(cue, at + len(cue))
+    if not negated:
+        return group
+    kept = []
+    for i in group:
+        piece = fold(_comma_piece(sentence, spans[i][0], spans[i][1]))
+        if not any(word in piece and cue + word not in piece for cue, word in negated):
+            kept.append(i)
+    return kept or group
+
+
+@lru_cache(maxsize=1)
+def _range_end_cues() -> dict[str, re.Pattern[str]]:
+    data = units_data()["range_ends"]
+    return {key: re.compile("|".join(f"(?:{c})" for c in data[key])) for key in ("end", "start", "both")}
+
+
+_RANGE_JOIN = re.compile(r"至|到|—|-|~|～")
+_DAILY = re.compile(r"^(?:每日|每天)")
+
+
+def _range_end(question_folded: str, value: str) -> str:
+    """The end of a printed range of clock times that the question asks (管到第二天
+    早上几点 → 次日八时 of 每日二十二时至次日八时; 从几点开始 → 二十二时), or the
+    value as printed when it asks both ends or the value is no range."""
+    cues = _range_end_cues()
+    if cues["both"].search(question_folded):
+        return value
+    parts = _RANGE_JOIN.split(value, maxsplit=1)
+    if len(parts) != 2:
+        return value
+    if cues["end"].search(question_folded) and not cues["start"].search(question_folded):
+        return parts[1].strip()
+    if cues["start"].search(question_folded) and not cues["end"].search(question_folded):
+        return _DAILY.sub("", parts[0]).strip()
+    return value
+
+
+# a year of the calendar (2030年, 2021—2030年), which no count of years is
+_CALENDAR_YEAR = re.compile(r"(?:19|20)\d{2}(?:\s*[—–\-~～至到]\s*(?:(?:19|20)\d{2}|\d{2}))?年(?:及以上|及以下|以上|以下|以内|左右)?")
 
 
 def _asked_lead(question_folded: str, quantity: QuantityClass) -> str | None:

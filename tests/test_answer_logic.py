@@ -11,11 +11,13 @@ import pytest
 from ingest.model import Target
 from ingest.text import fold
 from search.answer import (
+    _CALENDAR_YEAR,
     _content_chars,
     _distinct_share,
     _ends_with_head,
     _per_what,
     _pick_in_sentence,
+    _range_end,
     _sentence_asked,
     _states_per,
     _told_apart,
@@ -44,6 +46,8 @@ REWARD = "对于城镇居民中的独生子女父母，男性满六十周岁、�
 ORDER = "人民法院受理申请后，应当在七十二小时内作出人身安全保护令或者驳回申请；情况紧急的，应当在二十四小时内作出。"
 FIGHT = "殴打他人的，或者故意伤害他人身体的，处五日以上十日以下拘留，并处二百元以上五百元以下罚款；情节较轻的，处五日以下拘留或者五百元以下罚款。"
 CARE = "年满六十周岁，用人单位应当给予其子女每年五日的护理假；患病住院治疗的，给予其子女每年累计不超过十五日的护理假。"
+DRIVER = "取得相应准驾车型驾驶证并具有3年以上驾驶经历，年龄在25周岁以上、不超过60周岁；"
+SPEED = "载有学生的校车在高速公路上行驶的最高时速不得超过80公里，在其他道路上行驶的最高时速不得超过60公里。"
 BUDGET = "区（市）人民政府财政预算内学前教育经费占预算内教育支出的比例应当达到百分之五，不举办高中的区应当达到百分之十，并逐步提高。"
 
 
@@ -79,10 +83,37 @@ BUDGET = "区（市）人民政府财政预算内学前教育经费占预算内�
         ("高中生每天睡几个小时？", SLEEP, "duration", "8小时"),
         ("城镇里的男方几岁开始领奖励金？", REWARD, "age", "六十周岁"),
         ("城镇里的女方几岁开始领奖励金？", REWARD, "age", "五十五周岁"),
+        # one end of a range asked: the figure the sentence marks as that end
+        ("想去开校车，驾驶人的年龄上限是多少岁？", DRIVER, "age", "60周岁"),
+        ("开校车的驾驶人年龄最低要多大？", DRIVER, "age", "25周岁以上"),
+        ("开校车的驾驶人有什么年龄要求？", DRIVER, "age", "25周岁以上"),
+        # a word the question negates (不上高速) does not pick the figure beside it
+        ("拉着学生的校车不上高速，走普通公路的话，最高时速不能超过多少？", SPEED, "distance", "60公里"),
+        ("载学生的校车上高速最快开多少公里？", SPEED, "distance", "80公里"),
     ],
 )
 def test_the_figure_the_question_asks_for(question, sentence, kind, value):
     assert _pick(question, sentence, kind) == value
+
+
+@pytest.mark.parametrize(
+    ("question", "value"),
+    [
+        ("网络游戏不能给未成年人提供服务的那个时间段，一直管到第二天早上几点？", "次日八时"),
+        ("晚上从几点开始不能给未成年人提供网络游戏？", "二十二时"),
+        ("几点到几点不能给未成年人提供网络游戏服务？", "每日二十二时至次日八时"),
+        ("什么时段不能玩网络游戏？", "每日二十二时至次日八时"),
+    ],
+)
+def test_the_end_of_a_range_of_times_asked(question, value):
+    assert _range_end(fold(question), "每日二十二时至次日八时") == value
+
+
+def test_a_year_of_the_calendar_is_no_count_of_years():
+    assert _CALENDAR_YEAR.fullmatch("2021—2030年")
+    assert _CALENDAR_YEAR.fullmatch("2025年")
+    assert not _CALENDAR_YEAR.fullmatch("3年以上")
+    assert not _CALENDAR_YEAR.fullmatch("十五年")
 
 
 def _target(indicator: str, value: str) -> Target:
