@@ -622,6 +622,7 @@ class Answerer:
                 if quantity.name != "year":
                     # 2021—2030年 is when, not how many years
                     spans = [sp for sp in spans if not _CALENDAR_YEAR.fullmatch(fold(sp[2]))]
+                spans = _outside_titles(sentence, spans)
                 if not spans:
                     continue
                 folded = fold(sentence)
@@ -650,6 +651,8 @@ class Answerer:
                     continue  # a fine where a reward is asked (罚款, not 奖金)
                 if named and not asked_heads and named <= quantity.named_only:
                     continue  # a fine where none is asked (彩礼最多多少钱)
+                if rank >= 1 and self.coverage(analysis, sentence) <= 0:
+                    continue  # a sentence without a word of the question (3岁以下婴幼儿 for 女职工…退休)
                 found.append((sentence, spans, _content_chars(folded) - _NUMERAL_CHARS))
             if not found:
                 continue
@@ -1105,6 +1108,16 @@ def _range_end(question_folded: str, value: str) -> str:
     return value
 
 
+_CITED_TITLE = re.compile(r"《[^《》]{1,100}》")
+
+
+def _outside_titles(sentence: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The figures of ``spans`` that are not in the title of a document the
+    sentence cites (落实《…促进3岁以下婴幼儿照护服务发展的实施方案》: no age stated)."""
+    if "《" not in sentence:
+        return spans
+    titles = [(m.start(), m.end()) for m in _CITED_TITLE.finditer(sentence)]
+    return [sp for sp in spans if not any(a <= sp[0] < b for a, b in titles)]
 # a year of the calendar (2030年, 2021—2030年), which no count of years is
 _CALENDAR_YEAR = re.compile(r"(?:19|20)\d{2}(?:\s*[—–\-~～至到]\s*(?:(?:19|20)\d{2}|\d{2}))?年(?:及以上|及以下|以上|以下|以内|左右)?")
 

@@ -134,7 +134,11 @@ _NOT_PLACES = {
     "城市", "社区", "地区", "市区", "城区", "辖区", "县区", "本市", "我市", "全市", "全区", "全县", "各区", "各市",
     "各县", "园区", "景区", "山区", "老城区", "城乡社区", "农村社区", "本区", "我区", "本县", "我县", "城镇社区",
     "小区", "街区", "学区", "片区", "校区", "牧区", "矿区", "灾区",
+    # another, this or every province or city, not a named one (都去外省打工了)
+    "外省", "外市", "外县", "外区", "本省", "全省", "各省", "该省", "该市", "该县", "该区", "邻省", "邻市", "邻县",
 }
+# characters of a phrase, not of a place's name (孩子爸妈都去外省: no place)
+_NOT_IN_PLACE_NAMES = frozenset("的了吗呢们把被去")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:‰|%|个|名|所|小时|岁|天|次|/10万)?")
 _ARTICLE = re.compile(rf"第({NUM})条(?:之([{CN_NUM}0-9]{{1,4}}))?")
 # A title alias must end in a document word and be at least this long (学前教育条例).
@@ -272,7 +276,7 @@ class QueryAnalyzer:
                     analysis.unknown_jurisdiction = named[0].name
             else:
                 place = _PLACE.match(unplaced)
-                if place and not place.group(1).endswith(tuple(_NOT_PLACES)):
+                if place and not place.group(1).endswith(tuple(_NOT_PLACES)) and not _NOT_IN_PLACE_NAMES & set(place.group(1)):
                     analysis.unknown_jurisdiction = place.group(1)
         for word in self._self_ref:
             if word in masked:

@@ -5,6 +5,7 @@ off-topic gate. No index, no model."""
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -15,6 +16,7 @@ from search.answer import (
     _content_chars,
     _distinct_share,
     _ends_with_head,
+    _outside_titles,
     _per_what,
     _pick_in_sentence,
     _range_end,
@@ -114,6 +116,12 @@ def test_a_year_of_the_calendar_is_no_count_of_years():
     assert _CALENDAR_YEAR.fullmatch("2025年")
     assert not _CALENDAR_YEAR.fullmatch("3年以上")
     assert not _CALENDAR_YEAR.fullmatch("十五年")
+
+
+def test_a_figure_in_a_cited_title_states_nothing():
+    sentence = "进一步全面落实《攀枝花市促进3岁以下婴幼儿照护服务发展的实施方案》，将3岁以下婴幼儿照护服务经费纳入预算。"
+    spans = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"3岁以下", sentence)]
+    assert _outside_titles(sentence, spans) == spans[1:]
 
 
 def _target(indicator: str, value: str) -> Target:

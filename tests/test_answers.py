@@ -331,3 +331,15 @@ def test_a_question_about_another_field_is_not_answered(mixed_service):
 def test_a_place_named_by_its_short_name_before_a_particle(mixed_service):
     answer = mixed_service.ask("哈尔滨对每千名儿童拥有儿科医生数定了什么目标？")
     assert not answer.found and "哈尔滨市" in answer.answer_text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "女职工现在到多少岁可以退休？",  # past the first clause, 3岁以下 of a sentence that prints no word of it
+        "攀枝花西区妇女纲要要求女性平均受教育年限达到多少年？",  # 2021—2030年 is no count of years
+    ],
+)
+def test_a_figure_of_another_matter_is_no_answer(mixed_service, question):
+    answer = mixed_service.ask(question)
+    assert not answer.found and answer.answer is None

@@ -50,6 +50,10 @@ def test_a_place_without_documents_says_so(mixed_service):
     # 我在县城 names no county: the question is searched, not refused
     town = mixed_service.search("我在县城开小旅馆，有个男的带着个十二三岁的孩子来开房，该咋办？", 10)
     assert town.hits and town.message is None
+    # nor does a phrase that ends in 省 (都去外省打工了), nor another province (外省)
+    for question in ("孩子爸妈都去外省打工了，把14岁的娃一个人留在老家自己过日子，这样行吗？", "外市户口的孩子能在本地上幼儿园吗？"):
+        away = mixed_service.search(question, 10)
+        assert away.hits and away.message is None, question
 
 
 @pytest.mark.parametrize(("place", "expected"), [("山东", SHANDONG), ("深圳", {"深圳市"}), ("全国", {"全国"}), ("重庆市", {"重庆市", "大渡口区"})])
