@@ -613,16 +613,21 @@ class Answerer:
             named_thing = named_thing[1:] if len(named_thing) > 2 else None
         lead = _asked_lead(question, quantity)
         per = _per_what(analysis.query)
+        asks_difference = any(cue in question for cue in _differences()[1])
         for rank, hit in enumerate(hits):
             if rank >= 3 and self.coverage(analysis, hit.text) < MIN_FIGURE_COVERAGE:
                 continue  # past the first clauses, only one about the question's own words
             found: list[tuple[str, list[tuple[int, int, str]], set[str]]] = []
+            clause_covered = rank == 0 and self.coverage(analysis, hit.text) > 0
             for sentence in _FULL_STOP.split(_strip_article_number(_strip_item_number(hit.text))):
                 spans = [(m.start(), m.end(), m.group(0)) for m in itertools.islice(quantity.span.finditer(sentence), FIGURES_PER_SENTENCE)]
                 if quantity.name != "year":
                     # 2021—2030年 is when, not how many years
                     spans = [sp for sp in spans if not _CALENDAR_YEAR.fullmatch(fold(sp[2]))]
                 spans = _outside_titles(sentence, spans)
+                if not asks_difference:
+                    # 年龄应当相差四十周岁以上 is no age of anyone
+                    spans = [sp for sp in spans if not _states_difference(_comma_piece(sentence, sp[0], sp[1]))]
                 if not spans:
                     continue
                 folded = fold(sentence)
@@ -651,8 +656,11 @@ class Answerer:
                     continue  # a fine where a reward is asked (罚款, not 奖金)
                 if named and not asked_heads and named <= quantity.named_only:
                     continue  # a fine where none is asked (彩礼最多多少钱)
-                if rank >= 1 and self.coverage(analysis, sentence) <= 0:
-                    continue  # a sentence without a word of the question (3岁以下婴幼儿 for 女职工…退休)
+                if (rank >= 1 or clause_covered) and self.coverage(analysis, sentence) <= 0:
+                    # a sentence without a word of the question (3岁以下婴幼儿 for
+                    # 女职工…退休), unless it is the first clause's and none of
+                    # that clause's sentences prints one (a question in other words)
+                    continue
                 found.append((sentence, spans, _content_chars(folded) - _NUMERAL_CHARS))
             if not found:
                 continue
@@ -1109,6 +1117,18 @@ def _range_end(question_folded: str, value: str) -> str:
 
 
 _CITED_TITLE = re.compile(r"《[^《》]{1,100}》")
+
+
+@lru_cache(maxsize=1)
+def _differences() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The words that print a figure as a difference (相差), and those that ask one."""
+    data = units_data()["differences"]
+    return tuple(data["printed"]), tuple(data["asked"])
+
+
+def _states_difference(piece: str) -> bool:
+    """Whether a figure's piece prints it as a difference (年龄应当相差四十周岁以上)."""
+    return any(word in piece for word in _differences()[0])
 
 
 def _outside_titles(sentence: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

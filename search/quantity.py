@@ -99,13 +99,18 @@ def _span(units: tuple[str, ...], prefixes: tuple[str, ...], qualifiers: tuple[s
     return re.compile("|".join(alternatives))
 
 
+# the documents a question asks across (几个规划怎么写的, 把几部地方条例对照一下):
+# which documents, not a number asked of them
+_DOCUMENTS_COUNTED = re.compile(r"(?<!哪)(?:几|多少)(?:个|份|部|家)(?:地方)?(?:规划|纲要|文件|法规|条例|法律)")
+
+
 def asked_quantity(question: str) -> QuantityClass | None:
     """The kind of number a question asks for (days, money, a time of day …), or
     None. A question that names a unit of a class with unit groups (多少分钟,
     几个月) gets the class narrowed to that unit's group: 10小时 is no answer
     to 多少分钟."""
     classes, _ = quantity_classes()
-    folded = fold(question)
+    folded = _DOCUMENTS_COUNTED.sub(" ", fold(question))
     for qc in classes:
         if qc.asked.search(folded):
             for group in _unit_groups().get(qc.name, ()):
@@ -173,6 +178,7 @@ def asks_quantity(question: str) -> bool:
     """Whether a question asks for a number (多少天, 几点到几点, 比例), not
     whether — unless its last part asks for the number after all (有没有定上限，
     是多少分钟？)."""
+    question = _DOCUMENTS_COUNTED.sub(" ", question)
     last = _LAST_PART.split(question.strip().rstrip("？?！!。. "))[-1]
     if is_yes_no(question):
         # …能拿到多少钱的补偿？有没有标准？: one of its questions asks the number

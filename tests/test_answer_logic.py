@@ -21,6 +21,7 @@ from search.answer import (
     _pick_in_sentence,
     _range_end,
     _sentence_asked,
+    _states_difference,
     _states_per,
     _told_apart,
 )
@@ -116,6 +117,18 @@ def test_a_year_of_the_calendar_is_no_count_of_years():
     assert _CALENDAR_YEAR.fullmatch("2025年")
     assert not _CALENDAR_YEAR.fullmatch("3年以上")
     assert not _CALENDAR_YEAR.fullmatch("十五年")
+
+
+def test_the_documents_a_question_asks_across_are_no_number_asked():
+    # 几部地方条例 says which documents; 多长时间 is the number asked
+    quantity = asked_quantity("小区配套幼儿园建好以后，建设单位要在多长时间内交给政府？把几部地方条例对照一下")
+    assert quantity is not None and quantity.name == "duration"
+    assert asks_quantity("哪几个规划给了学前教育毛入园率的具体数字？分别是多少")
+
+
+def test_a_difference_is_no_value_of_one_thing():
+    assert _states_difference("收养人与被收养人的年龄应当相差四十周岁以上")
+    assert not _states_difference("（五）年满三十周岁")
 
 
 def test_a_figure_in_a_cited_title_states_nothing():
@@ -224,6 +237,7 @@ def test_the_kind_of_number_asked(question, kind):
         "小区共有部分的费用分摊没有约定时，按什么比例确定？",  # how a share is set
         "关于自然人可以依法设立遗嘱信托的规定在哪一条",  # which article
         "生产者在哪些情形下可以不承担赔偿责任？",
+        "儿童票“以年龄为主、身高为辅”的提法，几个规划怎么写的？",  # which documents
     ],
 )
 def test_questions_that_name_a_number_word_but_ask_no_number(question):
