@@ -711,7 +711,7 @@ class Answerer:
         values: list[dict[str, Any]] = []
         citations: list[Hit] = []
         for doc_id, (clause_id, chosen) in chosen_by_doc.items():
-            chosen = sorted(chosen, key=self._reading_order)
+            chosen = _once_each(sorted(chosen, key=self._reading_order))
             citations.append(self._hit_for(clause_id, hits))
             values.append({
                 "doc_id": doc_id,
@@ -805,6 +805,19 @@ class Answerer:
         sentence = _best_sentence(self, analysis, top.text)
         citations = [top] + [h for h in hits[1:3] if self.coverage(analysis, h.text) >= MIN_COVERAGE]
         return Answer(True, sentence, f"{top.citation}：{sentence}", citations, analysis.intent)
+
+
+def _once_each(targets: list[Target]) -> list[Target]:
+    """``targets`` without repeats: a plan that sets one target twice (as a goal
+    and again among its measures: 0—6岁儿童眼保健和视力检查覆盖率 90%以上) gives it once."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for target in targets:
+        key = (fold(target.indicator_norm or target.indicator), target.value_text)
+        if key not in seen:
+            seen.add(key)
+            kept.append(target)
+    return kept
 
 
 def _closest(hits: list[Hit]) -> str:

@@ -16,6 +16,7 @@ from search.answer import (
     _content_chars,
     _distinct_share,
     _ends_with_head,
+    _once_each,
     _outside_titles,
     _per_what,
     _pick_in_sentence,
@@ -143,6 +144,12 @@ def _target(indicator: str, value: str) -> Target:
         value_text=value, unit="%", year=2030, baseline=None, attribute=None, responsible_unit=None,
         qualitative=False, clause_id="c", doc_id="d",
     )
+
+
+def test_a_target_set_twice_is_given_once():
+    goal, measure = _target("0—6岁儿童眼保健和视力检查覆盖率", "90%以上"), _target("0—6岁儿童眼保健和视力检查覆盖率", "90%以上")
+    other = _target("0—6岁儿童眼保健和视力检查覆盖率", "95%以上")
+    assert _once_each([goal, measure, other]) == [goal, other]
 
 
 def test_sibling_targets_are_told_apart_by_what_differs():
