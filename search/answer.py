@@ -614,6 +614,7 @@ class Answerer:
         lead = _asked_lead(question, quantity)
         per = _per_what(analysis.query)
         asks_difference = any(cue in question for cue in _differences()[1])
+        asks_person = any(word in question for word in _payers()[0])
         for rank, hit in enumerate(hits):
             if rank >= 3 and self.coverage(analysis, hit.text) < MIN_FIGURE_COVERAGE:
                 continue  # past the first clauses, only one about the question's own words
@@ -625,6 +626,12 @@ class Answerer:
                     # 2021—2030年 is when, not how many years
                     spans = [sp for sp in spans if not _CALENDAR_YEAR.fullmatch(fold(sp[2]))]
                 spans = _outside_titles(sentence, spans)
+                if asks_person:
+                    # what a teacher pays is not what her kindergarten does (对其所在单位处…罚款)
+                    spans = [
+                        sp for sp in spans
+                        if not _fines_a_unit(_comma_piece(sentence, sp[0], sp[1]), _comma_piece(sentence, sp[0], sp[1], _CLAUSE_STARTS, _CLAUSE_ENDS))
+                    ]
                 if not asks_difference:
                     # 年龄应当相差四十周岁以上 is no age of anyone
                     spans = [sp for sp in spans if not _states_difference(_comma_piece(sentence, sp[0], sp[1]))]
@@ -1137,6 +1144,37 @@ def _differences() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The words that print a figure as a difference (相差), and those that ask one."""
     data = units_data()["differences"]
     return tuple(data["printed"]), tuple(data["asked"])
+
+
+@lru_cache(maxsize=1)
+def _payers() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The words that ask what a person pays, and those that name a person or a unit as the one fined."""
+    data = units_data()["payers"]
+    return tuple(data["person_asked"]), tuple(data["person"]), tuple(data["unit"])
+
+
+# a place a condition names (在学校、幼儿园和其他未成年人集中活动的公共场所)
+_PLACE_PHRASE = re.compile(r"在[\u4e00-\u9fff、]{0,40}?(?:场所|内|中|里|周边|附近)")
+
+
+def _fines_a_unit(piece: str, clause: str) -> bool:
+    """Whether a figure is of a unit, not a person: its piece names a unit and
+    no person (并对其所在单位处五千元以上二万元以下罚款), or names neither in a
+    clause whose condition names a unit and no person (幼儿园违反…的，…处五千元以上二万元以下罚款)."""
+    _, person, unit = _payers()
+
+    def names(text: str, words: tuple[str, ...]) -> bool:
+        return any(word in text for word in words)
+
+    if names(piece, unit) or names(piece, person):
+        return names(piece, unit) and not names(piece, person)
+    # who the clause is about: its condition (…的，), without the places it
+    # names (在学校、幼儿园…公共场所吸烟 fines the smoker, not the school)
+    end = clause.find("的，", 0, PIECE_CHARS)
+    condition = _PLACE_PHRASE.sub("", clause[:end]) if end >= 0 else ""
+    for word in unit:
+        condition = condition.replace("在" + word, "")  # 在学校吸烟: a place
+    return names(condition, unit) and not names(condition, person)
 
 
 def _states_difference(piece: str) -> bool:

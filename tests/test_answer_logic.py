@@ -16,6 +16,7 @@ from search.answer import (
     _content_chars,
     _distinct_share,
     _ends_with_head,
+    _fines_a_unit,
     _once_each,
     _outside_titles,
     _per_what,
@@ -125,6 +126,18 @@ def test_the_documents_a_question_asks_across_are_no_number_asked():
     quantity = asked_quantity("小区配套幼儿园建好以后，建设单位要在多长时间内交给政府？把几部地方条例对照一下")
     assert quantity is not None and quantity.name == "duration"
     assert asks_quantity("哪几个规划给了学前教育毛入园率的具体数字？分别是多少")
+
+
+def test_a_fine_on_a_unit_is_no_fine_on_a_person():
+    clause = "幼儿园工作人员违反本条例第二十条规定的，由教育行政部门给予处分，并对其所在单位处五千元以上二万元以下罚款"
+    assert _fines_a_unit("并对其所在单位处五千元以上二万元以下罚款", clause)
+    assert _fines_a_unit("处五千元以上二万元以下罚款", "幼儿园违反本条例第二十四条规定的，由教育行政部门责令限期改正，处五千元以上二万元以下罚款")
+    assert not _fines_a_unit("对直接负责的主管人员处五千元以上一万元以下罚款", "对单位处一万元以上三万元以下罚款，对直接负责的主管人员处五千元以上一万元以下罚款")
+    # a place the condition names is no one fined
+    assert not _fines_a_unit("处五百元以下罚款", "在学校吸烟、饮酒的，给予警告，可以并处五百元以下罚款")
+    smoking = "违反本法第五十九条第二款规定，在学校、幼儿园和其他未成年人集中活动的公共场所吸烟、饮酒的，给予警告，可以并处五百元以下罚款"
+    assert not _fines_a_unit("可以并处五百元以下罚款", smoking)
+    assert _fines_a_unit("处五千元以上三万元以下罚款", "违反本条例规定，幼儿园有下列行为之一的，由教育行政部门给予警告，处五千元以上三万元以下罚款")
 
 
 def test_a_difference_is_no_value_of_one_thing():
