@@ -56,6 +56,8 @@ def test_query_analysis():
     assert analyzer.analyze("给特教老师发津贴，各地条文怎么写").intent == "precedent"
     assert analyzer.analyze("心理健康教师的配置比例，不同规划怎么写").intent == "compare"
     assert analyzer.analyze("孕产妇系统管理率要达到多少？给了数字的规划都列出来").intent == "compare"
+    # each document's figure (各给了, 各定了)
+    assert analyzer.analyze("对行政处罚决定不服想申请复议，写了期限的条例各给了多少天？").intent == "compare"
     assert analyzer.analyze("成都市的婴儿死亡率").unknown_jurisdiction == "成都市"
     assert analyzer.analyze("社区儿童之家").unknown_jurisdiction is None
     assert analyzer.resolve_jurisdiction("大渡口").doc_ids == {"d"}
