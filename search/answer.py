@@ -1096,7 +1096,8 @@ def _not_negated(question_folded: str, sentence: str, spans: list[tuple[int, int
         at = question_folded.find(cue)
         while at >= 0:
             word = _NEGATED_WORD.match(question_folded, at + len(cue))
-            if word:
+            # 是不是 / 上不上 ask whether: no negation
+            if word and not (at > 0 and question_folded[at - 1] == cue[-1]):
                 negated.append((cue, word.group(0)))
             at = question_folded.find(cue, at + len(cue))
     if not negated:

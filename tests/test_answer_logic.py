@@ -95,6 +95,7 @@ BUDGET = "区（市）人民政府财政预算内学前教育经费占预算内�
         # a word the question negates (不上高速) does not pick the figure beside it
         ("拉着学生的校车不上高速，走普通公路的话，最高时速不能超过多少？", SPEED, "distance", "60公里"),
         ("载学生的校车上高速最快开多少公里？", SPEED, "distance", "80公里"),
+        ("载学生的校车是不是高速上最快开多少公里？", SPEED, "distance", "80公里"),
     ],
 )
 def test_the_figure_the_question_asks_for(question, sentence, kind, value):
