@@ -181,6 +181,8 @@ def asks_quantity(question: str) -> bool:
     question = _DOCUMENTS_COUNTED.sub(" ", question)
     last = _LAST_PART.split(question.strip().rstrip("？?！!。. "))[-1]
     if is_yes_no(question):
+        if _BOUND_WHETHER.search(last) and asked_quantity(question) is not None:
+            return True  # 比例有没有下限: whether there is one, and what it is
         # …能拿到多少钱的补偿？有没有标准？: one of its questions asks the number
         asked = [s for s in _QUESTION_END.split(question) if s.strip()]
         if len(asked) > 1 and any(asked_quantity(_LAST_PART.split(s)[-1]) is not None and not is_yes_no(s) for s in asked):
@@ -197,6 +199,8 @@ def _what_to_do() -> tuple[str, ...]:
 
 
 _LAST_PART = re.compile(r"[，,；;？?]")
+# a yes/no question about a bound (有没有下限, 是否有上限) asks the bound
+_BOUND_WHETHER = re.compile(r"(?:有没有|是否有|有无)[^，,；;？?]{0,6}(?:上限|下限)")
 _QUESTION_END = re.compile(r"[？?]")
 
 

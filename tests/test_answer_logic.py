@@ -228,6 +228,10 @@ def test_a_yes_no_question_that_asks_the_number_at_the_end():
     # a question of its own that asks the number, beside a yes/no one
     assert asks_quantity("离婚时我一直在家照顾老人，能拿到多少钱的补偿？有没有标准？")
     assert not asks_quantity("街上几个人拦着我抢钱，这算什么行为？会被拘留吗？")
+    # whether there is a bound, and what it is
+    assert asks_quantity("济南市政府表彰劳动模范，女性名额比例有没有下限？")
+    assert asks_quantity("开校车有没有年龄上限？") and asked_quantity("开校车有没有年龄上限？").name == "age"
+    assert not asks_quantity("开校车有没有上限？")  # no kind of number named
 
 
 def test_a_question_that_asks_what_to_do_asks_no_number():
@@ -243,6 +247,7 @@ def test_a_question_that_asks_what_to_do_asks_no_number():
         ("书面作业的完成时间设了多长的上限？", "duration"),
         ("体质健康优良率要达到多高的水平？", "percent"),
         ("孩子满多大以后，法院要听他本人的意见？", "age"),
+        ("特殊教育学校的老师，特教津贴每个月能拿多少？", "money"),
     ],
 )
 def test_the_kind_of_number_asked(question, kind):
