@@ -626,6 +626,9 @@ class Answerer:
                     # 2021—2030年 is when, not how many years
                     spans = [sp for sp in spans if not _CALENDAR_YEAR.fullmatch(fold(sp[2]))]
                 spans = _outside_titles(sentence, spans)
+                if quantity.name == "years":
+                    # 九年义务教育 names a thing; it states no term
+                    spans = [sp for sp in spans if not (sp[2].endswith("年") and _runs_into_a_word(sentence, sp[1]))]
                 if asks_person:
                     # what a teacher pays is not what her kindergarten does (对其所在单位处…罚款)
                     spans = [
@@ -1138,6 +1141,14 @@ def _range_end(question_folded: str, value: str) -> str:
 
 
 _CITED_TITLE = re.compile(r"《[^《》]{1,100}》")
+# what may follow a number of years that states a term (三年以上, 五年内, 满二年的, 两年一次)
+_AFTER_A_TERM = frozenset("以及内后前的起之左一为或至到半多整满来间中")
+
+
+def _runs_into_a_word(sentence: str, end: int) -> bool:
+    """Whether the figure ending at ``end`` runs on into a word it is part of
+    (九年义务教育, 三年行动计划), rather than standing as a value."""
+    return end < len(sentence) and bool(_CJK.match(sentence[end])) and sentence[end] not in _AFTER_A_TERM
 
 
 @lru_cache(maxsize=1)

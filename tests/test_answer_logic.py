@@ -22,6 +22,7 @@ from search.answer import (
     _per_what,
     _pick_in_sentence,
     _range_end,
+    _runs_into_a_word,
     _sentence_asked,
     _states_difference,
     _states_per,
@@ -113,6 +114,13 @@ def test_the_figure_the_question_asks_for(question, sentence, kind, value):
 )
 def test_the_end_of_a_range_of_times_asked(question, value):
     assert _range_end(fold(question), "每日二十二时至次日八时") == value
+
+
+def test_a_number_of_years_inside_a_name_states_no_term():
+    assert _runs_into_a_word("九年义务教育巩固率达到96%以上", 2)
+    assert not _runs_into_a_word("因感情不和分居满二年的", 10)
+    assert not _runs_into_a_word("五年内", 2)
+    assert not _runs_into_a_word("满二年", 3)
 
 
 def test_a_year_of_the_calendar_is_no_count_of_years():
