@@ -622,22 +622,7 @@ class Answerer:
             clause_covered = rank == 0 and self.coverage(analysis, hit.text) > 0
             for sentence in _FULL_STOP.split(_strip_article_number(_strip_item_number(hit.text))):
                 spans = [(m.start(), m.end(), m.group(0)) for m in itertools.islice(quantity.span.finditer(sentence), FIGURES_PER_SENTENCE)]
-                if quantity.name != "year":
-                    # 2021—2030年 is when, not how many years
-                    spans = [sp for sp in spans if not _CALENDAR_YEAR.fullmatch(fold(sp[2]))]
-                spans = _outside_titles(sentence, spans)
-                if quantity.name == "years":
-                    # 九年义务教育 names a thing; it states no term
-                    spans = [sp for sp in spans if not (sp[2].endswith("年") and _runs_into_a_word(sentence, sp[1]))]
-                if asks_person:
-                    # what a teacher pays is not what her kindergarten does (对其所在单位处…罚款)
-                    spans = [
-                        sp for sp in spans
-                        if not _fines_a_unit(_comma_piece(sentence, sp[0], sp[1]), _comma_piece(sentence, sp[0], sp[1], _CLAUSE_STARTS, _CLAUSE_ENDS))
-                    ]
-                if not asks_difference:
-                    # 年龄应当相差四十周岁以上 is no age of anyone
-                    spans = [sp for sp in spans if not _states_difference(_comma_piece(sentence, sp[0], sp[1]))]
+                spans = _stated_values(sentence, spans, quantity, asks_person, asks_difference)
                 if not spans:
                     continue
                 folded = fold(sentence)
@@ -815,6 +800,30 @@ class Answerer:
         sentence = _best_sentence(self, analysis, top.text)
         citations = [top] + [h for h in hits[1:3] if self.coverage(analysis, h.text) >= MIN_COVERAGE]
         return Answer(True, sentence, f"{top.citation}：{sentence}", citations, analysis.intent)
+
+
+def _stated_values(
+    sentence: str, spans: list[tuple[int, int, str]], quantity: QuantityClass, asks_person: bool, asks_difference: bool
+) -> list[tuple[int, int, str]]:
+    """Of a sentence's figures of the kind asked, those it states as a value of
+    what a question may ask about: not a year of the calendar read as a count
+    of years (2021—2030年), a figure in a cited title (《…3岁以下…方案》), years
+    inside a name (九年义务教育), a unit's fine where a person's is asked
+    (并对其所在单位处…罚款 for 老师本人), or a difference where none is asked
+    (年龄应当相差四十周岁以上)."""
+    if quantity.name != "year":
+        spans = [sp for sp in spans if not _CALENDAR_YEAR.fullmatch(fold(sp[2]))]
+    spans = _outside_titles(sentence, spans)
+    if quantity.name == "years":
+        spans = [sp for sp in spans if not (sp[2].endswith("年") and _runs_into_a_word(sentence, sp[1]))]
+    if asks_person:
+        spans = [
+            sp for sp in spans
+            if not _fines_a_unit(_comma_piece(sentence, sp[0], sp[1]), _comma_piece(sentence, sp[0], sp[1], _CLAUSE_STARTS, _CLAUSE_ENDS))
+        ]
+    if not asks_difference:
+        spans = [sp for sp in spans if not _states_difference(_comma_piece(sentence, sp[0], sp[1]))]
+    return spans
 
 
 def _once_each(targets: list[Target]) -> list[Target]:
@@ -1201,6 +1210,8 @@ def _outside_titles(sentence: str, spans: list[tuple[int, int, str]]) -> list[tu
         return spans
     titles = [(m.start(), m.end()) for m in _CITED_TITLE.finditer(sentence)]
     return [sp for sp in spans if not any(a <= sp[0] < b for a, b in titles)]
+
+
 # a year of the calendar (2030年, 2021—2030年), which no count of years is
 _CALENDAR_YEAR = re.compile(r"(?:19|20)\d{2}(?:\s*[—–\-~～至到]\s*(?:(?:19|20)\d{2}|\d{2}))?年(?:及以上|及以下|以上|以下|以内|左右)?")
 
