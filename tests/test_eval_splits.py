@@ -26,8 +26,9 @@ EVAL = REPO / "tests" / "data" / "eval"
 # None where a set has no such questions. Retrieval is the search's (one dense
 # reading, the setting search_readings), answers read the question twice.
 # Measured (README "Quality"): tune 0.963 / 0.913 / 1.000 / 0.958 / 0.929, test
-# 0.916 / 0.827 / 0.929 / 0.971 / 0.852, probe 0.940 / 0.895 / 0.933 / 1.000 /
-# 1.000 (0.944 before the ninth round), citizen 0.813 / 0.757 / — / 0.988 / 0.733, far — / — / — / — / 0.850
+# 0.916 / 0.827 / 0.929 / 0.971 / 0.889 (0.852 before the tenth round), probe
+# 0.940 / 0.895 / 0.933 / 0.980 / 1.000 (found 1.000 before the tenth round: a
+# wrong answer is now refused), citizen 0.813 / 0.757 / — / 0.988 / 0.733, far — / — / — / — / 0.850
 # (with both readings in the search: tune 0.966 / 0.925, test 0.915 / 0.841,
 # probe 0.963 / 0.886, citizen 0.819 / 0.746); one question less than
 # that is 0.04 of the unanswerable and the target questions of a split, 0.007 of
@@ -36,7 +37,7 @@ EVAL = REPO / "tests" / "data" / "eval"
 # like tune.
 FLOORS = {
     "tune": (0.95, 0.90, 0.96, 0.94, 0.92),
-    "test": (0.89, 0.82, 0.89, 0.95, 0.81),
+    "test": (0.89, 0.82, 0.89, 0.95, 0.85),
     "probe": (0.92, 0.86, 0.89, 0.96, 0.88),
     "far": (None, None, None, None, 0.84),
     "citizen": (0.79, 0.72, None, 0.96, 0.66),
@@ -56,6 +57,14 @@ FLOORS = {
     "probe5": (0.90, 0.78, 0.78, 0.85, 0.72),
     "probe6": (0.97, 0.98, 0.75, 0.97, 0.78),
     "probe7": (0.88, 0.88, 0.78, 0.95, 0.85),
+    # written in the tenth round: probe8 at its start, probe9 once its fixes
+    # were in; measured probe8 0.860 / 0.812 / 1.000 / 0.983 / 0.800, probe9
+    # 0.936 / 0.878 / 0.923 / 1.000 / 0.938 (one question: probe8 0.071 of its
+    # targets, 0.017 of its answerable, 0.05 of its unanswerable; probe9 0.077,
+    # 0.020, 0.063). This round also moved probe2 (exact 0.840, refused 0.950)
+    # and probe5 (refused 0.889); their floors stay.
+    "probe8": (0.84, 0.79, 0.92, 0.96, 0.75),
+    "probe9": (0.91, 0.85, 0.84, 0.98, 0.87),
 }
 # bulk-held.jsonl on the index of its own 11 laws (tests/data/bulk-held), none
 # of which any vocabulary, weight or threshold was written or fitted for: how the
