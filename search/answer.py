@@ -618,7 +618,7 @@ class Answerer:
         for rank, hit in enumerate(hits):
             if rank >= 3 and self.coverage(analysis, hit.text) < MIN_FIGURE_COVERAGE:
                 continue  # past the first clauses, only one about the question's own words
-            found: list[tuple[str, list[tuple[int, int, str]], set[str]]] = []
+            found: list[tuple[str, list[tuple[int, int, str]], set[str], float]] = []
             clause_covered = rank == 0 and self.coverage(analysis, hit.text) > 0
             for sentence in _FULL_STOP.split(_strip_article_number(_strip_item_number(hit.text))):
                 spans = [(m.start(), m.end(), m.group(0)) for m in itertools.islice(quantity.span.finditer(sentence), FIGURES_PER_SENTENCE)]
@@ -651,17 +651,17 @@ class Answerer:
                     continue  # a fine where a reward is asked (罚款, not 奖金)
                 if named and not asked_heads and named <= quantity.named_only:
                     continue  # a fine where none is asked (彩礼最多多少钱)
-                if (rank >= 1 or clause_covered) and self.coverage(analysis, sentence) <= 0:
+                whole = self.coverage(analysis, sentence)
+                if (rank >= 1 or clause_covered) and whole <= 0:
                     # a sentence without a word of the question (3岁以下婴幼儿 for
                     # 女职工…退休), unless it is the first clause's and none of
                     # that clause's sentences prints one (a question in other words)
                     continue
-                found.append((sentence, spans, _content_chars(folded) - _NUMERAL_CHARS))
+                found.append((sentence, spans, _content_chars(folded) - _NUMERAL_CHARS, whole))
             if not found:
                 continue
             scored = []
-            for sentence, spans, chars in found:
-                whole = self.coverage(analysis, sentence)
+            for sentence, spans, chars, whole in found:
                 # the comma-separated piece a figure stands in names what it counts
                 near = max(_overlap(question, fold(_comma_piece(sentence, start, end))) for start, end, _ in spans)
                 # single characters too: 大雾, 结冰 asked, 雾, 冰雪 printed
@@ -670,7 +670,7 @@ class Answerer:
                 scored.append(near + 3.0 * whole + 0.2 * len(asked & chars) - 0.5 * rank + led)
             # the clause competes with its best sentence's score; within it, the
             # sentence is told by the words only some of its sentences print
-            pick = _sentence_asked(asked, [chars for _, _, chars in found], scored)
+            pick = _sentence_asked(asked, [chars for _, _, chars, _ in found], scored)
             score = max(scored)
             if best is None or score > best[0]:
                 best = (score, rank, hit, found[pick][0], found[pick][1])
