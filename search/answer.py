@@ -49,6 +49,10 @@ MIN_TARGET_FIT = 2.0
 # how many of a question's documents, best first, are checked for an indicator
 # the question names whose target is set in words only
 SCOPE_DOCS_CHECKED = 3
+# the off-topic gate reads the embedder's best similarity among the cited clause
+# and this many first hits: wide enough that a clause the query adapter put
+# lower is still read (the gate asks whether the documents hold anything close)
+GATE_HITS = 10
 # the weight of the question's words in the first of several figures' pieces
 # against a later piece's own: the first often prints the subject that later
 # pieces leave out (…学前教育经费占…的比例应当达到百分之五，不举办高中的区应当
@@ -220,8 +224,14 @@ class Answerer:
     def ask(self, question: str, filters: Filters) -> Answer:
         svc = self.service
         # both dense readings: found / not found and the value chosen were
-        # calibrated on them, and the analysed query's is the answer's evidence
-        result = svc.search(question, top_k=12, filters=filters, with_features=True, readings=2)
+        # calibrated on them, and the analysed query's is the answer's evidence.
+        # A question for a value (a number, a target, a comparison) is searched
+        # without the query adapter: it was fitted on which clause answers a
+        # question, not on which figure does, and with it a question asking a
+        # number the documents do not state finds figures of the topic's other
+        # clauses (README Quality, eleventh round)
+        disabled = frozenset({"adapter"}) if _asks_value(svc.analyzer.analyze(question)) else frozenset()
+        result = svc.search(question, top_k=12, filters=filters, with_features=True, readings=2, disabled=disabled)
         analysis = result.analysis
         if not result.hits:
             return Answer(
@@ -281,7 +291,7 @@ class Answerer:
         value = 1.0 if not analysis.asks_number or answer.values or answer.evidence.get("figure") else 0.0
         kind = 0.5 if top.kind == "narrative" else 1.0
         return {
-            "dense": float(features.get("dense", 0.0)),
+            "dense": float(features.get("cosine_z", features.get("dense", 0.0))),
             "coverage": cover,
             "key_terms": self.key_coverage(analysis, text),
             "kind": kind,
@@ -294,13 +304,13 @@ class Answerer:
     @staticmethod
     def _closeness(top: Hit, hits: list[Hit]) -> dict[str, float]:
         """For the off-topic gate: the best raw similarity among the cited clause
-        and the first three hits (a table row cited for its value is a short
+        and the first GATE_HITS hits (a table row cited for its value is a short
         text, closer to nothing). A clause put first because the question names
         it (第一千零八十四条) was not ranked: it has no similarity, and the gate
         does not apply."""
         if "cosine" not in (top.features or {}):
             return {}
-        ranked = [h.features for h in [top, *hits[:3]] if h.features and "cosine" in h.features]
+        ranked = [h.features for h in [top, *hits[:GATE_HITS]] if h.features and "cosine" in h.features]
         out = {"cosine": max(float(f["cosine"]) for f in ranked)}
         typed = [float(f["cosine_question"]) for f in ranked if "cosine_question" in f]
         if typed:
@@ -837,6 +847,11 @@ def _once_each(targets: list[Target]) -> list[Target]:
             seen.add(key)
             kept.append(target)
     return kept
+
+
+def _asks_value(analysis: QueryAnalysis) -> bool:
+    """The question goes to the value rules: it asks a number, a target or a comparison, or names an indicator."""
+    return bool(analysis.asks_number or analysis.intent in ("target", "compare") or analysis.indicators)
 
 
 def _closest(hits: list[Hit]) -> str:

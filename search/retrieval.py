@@ -19,6 +19,7 @@ from index.lexical import tokenize
 from index.textnorm import fold
 from ingest.model import Clause
 
+from .adapter import QueryAdapter
 from .deadline import check as check_deadline
 from .fusion import ranked_rows, rrf_sparse, spread_across_groups, top_positions
 from .quantity import prints_quantity
@@ -193,10 +194,15 @@ class HybridRetriever:
     not grow with the corpus beyond those columns.
     """
 
-    def __init__(self, reader: Any, weights: RerankWeights | None = None, pool: int = 120):
+    def __init__(
+        self, reader: Any, weights: RerankWeights | None = None, pool: int = 120, adapter: QueryAdapter | None = None
+    ):
         self.reader = reader
         self.weights = weights or RerankWeights.load()
         self.pool = pool
+        # the query adapter (search/adapter.py): moves the question's vector for the
+        # rankings; the answer's evidence keeps the model's own similarity
+        self.adapter = adapter
         clauses = reader.clauses
         self._n = len(clauses)
         store = reader.store
@@ -315,13 +321,20 @@ class HybridRetriever:
         small = self._n <= RANKING_FULL_MAX
         dense = None
         dense_stats = None
+        model = None  # the model's own similarity, when the adapter moves the ranking's
         if "dense" not in disabled:
-            qvec = self.reader.embed_query(dense_text)
-            if small and getattr(vectors, "exact", True):
-                dense = vectors.scores_all(qvec)[rows]  # one pass: the index is small
-            else:
-                dense = vectors.scores(qvec, rows)  # exact, for these rows only
+            raw = self.reader.embed_query(dense_text)
+            qvec = self._searched(raw, disabled) if dense_text == analysis.query else raw
+
+            def scored(vec: np.ndarray) -> np.ndarray:
+                if small and getattr(vectors, "exact", True):
+                    return vectors.scores_all(vec)[rows]  # one pass: the index is small
+                return vectors.scores(vec, rows)  # exact, for these rows only
+
+            dense = scored(qvec)
             dense_stats = (float(dense.mean()), float(dense.std()) or 1.0)
+            if qvec is not raw:
+                model = scored(raw)
         lex = None
         if "lexical" not in disabled and tokens:
             lex_tokens = tokens
@@ -347,9 +360,19 @@ class HybridRetriever:
         at = np.searchsorted(rows, np.asarray(pool_rows, dtype=np.int64))
         dense_of = {row: float(dense[i]) for row, i in zip(pool_rows, at, strict=True)} if dense is not None else None
         lex_of = {row: float(lex[i]) for row, i in zip(pool_rows, at, strict=True)} if lex is not None else None
-        as_typed = self._question_dense(analysis, text, dense_text, pool_rows, dense_of) if dense is not None else None
+        evidence = None
+        if model is not None:
+            evidence = (
+                {row: float(model[i]) for row, i in zip(pool_rows, at, strict=True)},
+                (float(model.mean()), float(model.std()) or 1.0),
+            )
+        as_typed = (
+            self._question_dense(analysis, text, dense_text, pool_rows, dense_of, evidence, disabled)
+            if dense is not None
+            else None
+        )
         candidates = self._rerank(
-            analysis, tokens, pool_rows, fused, dense_of, dense_stats, lex_of, lex_max, disabled, as_typed
+            analysis, tokens, pool_rows, fused, dense_of, dense_stats, lex_of, lex_max, disabled, as_typed, evidence
         )
         return self._order(candidates, top_k, spread)
 
@@ -360,20 +383,37 @@ class HybridRetriever:
         dense_text: str,
         rows: list[int],
         dense_of: dict[int, float] | None,
+        evidence: tuple[dict[int, float], tuple[float, float]] | None = None,
+        disabled: frozenset[str] = frozenset(),
     ) -> dict[int, tuple[float, float]] | None:
-        """The pool's dense similarity to the question as typed, standardised over
-        the pool and raw, per row: the analysed query drops the question words
-        that e5 reads (能不能, 合法吗), and the two readings disagree most on
-        everyday questions."""
+        """The pool's dense similarity to the question as typed, per row:
+        standardised over the pool (the ranking's, through the adapter when
+        there is one) and raw (the model's own, for the answer's evidence).
+        The analysed query drops the question words that e5 reads (能不能,
+        合法吗), and the two readings disagree most on everyday questions."""
         if not rows or analysis.query == text:
             return None
+        at = np.asarray(rows, dtype=np.int64)
         if dense_text == analysis.query and dense_of is not None:  # one reading: the same scores
             scores = np.array([dense_of[row] for row in rows], dtype=np.float32)
+            own = np.array([evidence[0][row] for row in rows], dtype=np.float32) if evidence is not None else scores
         else:
-            scores = self.reader.vectors.scores(self.reader.embed_query(analysis.query), np.asarray(rows, dtype=np.int64))
+            raw = self.reader.embed_query(analysis.query)
+            qvec = self._searched(raw, disabled)
+            scores = self.reader.vectors.scores(qvec, at)
+            own = scores if qvec is raw else self.reader.vectors.scores(raw, at)
         sd = float(scores.std()) or 1.0
         mu = float(scores.mean())
-        return {row: ((float(v) - mu) / sd, float(v)) for row, v in zip(rows, scores, strict=True)}
+        return {row: ((float(v) - mu) / sd, float(c)) for row, v, c in zip(rows, scores, own, strict=True)}
+
+    def _searched(self, raw: np.ndarray, disabled: frozenset[str]) -> np.ndarray:
+        """The vector the rankings search with for the question as typed: ``raw``
+        through the adapter, or ``raw`` itself (the same object) without one.
+        The analysed query (content words and the vocabulary's terms) is no
+        question of the kind the adapter was fitted on and is searched as it is."""
+        if self.adapter is None or "adapter" in disabled:
+            return raw
+        return self.adapter.apply(raw)
 
     def _exact_dense(
         self, qvec: np.ndarray, allowed: np.ndarray | None, pool_rows: list[int]
@@ -424,9 +464,11 @@ class HybridRetriever:
         k = pool * CANDIDATES_PER_POOL_ROW if store_side else max(RANKING_DEPTH, 4 * pool)
         rankings = []
         qvec = None
+        raw = None
         dense_hits: list[tuple[int, float]] = []
         if "dense" not in disabled:
-            qvec = self.reader.embed_query(dense_text)
+            raw = self.reader.embed_query(dense_text)
+            qvec = self._searched(raw, disabled) if dense_text == analysis.query else raw
             dense_hits = vectors.candidates(qvec, k, allowed)
             if dense_hits:
                 rankings.append(np.array([row for row, _ in dense_hits], dtype=np.int64))
@@ -447,8 +489,11 @@ class HybridRetriever:
         pool_rows, fused = _fuse(rankings, pool)
         dense_of = None
         dense_stats = None
+        evidence = None
         if qvec is not None:
             dense_of, dense_stats = self._exact_dense(qvec, allowed, pool_rows)
+            if raw is not None and qvec is not raw:
+                evidence = self._exact_dense(raw, allowed, pool_rows)
         lex_of = None
         lex_max = 0.0
         if lex_hits:
@@ -463,9 +508,13 @@ class HybridRetriever:
                 by_row = dict(zip(ordered.tolist(), scores.tolist(), strict=True))
                 lex_of = {row: by_row[row] for row in pool_rows}
                 lex_max = by_row[lex_hits[0][0]]
-        as_typed = self._question_dense(analysis, text, dense_text, pool_rows, dense_of) if qvec is not None else None
+        as_typed = (
+            self._question_dense(analysis, text, dense_text, pool_rows, dense_of, evidence, disabled)
+            if qvec is not None
+            else None
+        )
         candidates = self._rerank(
-            analysis, tokens, pool_rows, fused, dense_of, dense_stats, lex_of, lex_max, disabled, as_typed
+            analysis, tokens, pool_rows, fused, dense_of, dense_stats, lex_of, lex_max, disabled, as_typed, evidence
         )
         return self._order(candidates, top_k, spread)
 
@@ -495,11 +544,15 @@ class HybridRetriever:
         lex_max: float,
         disabled: frozenset[str],
         as_typed: dict[int, tuple[float, float]] | None = None,
+        evidence: tuple[dict[int, float], tuple[float, float]] | None = None,
     ) -> list[Candidate]:
         """Score ``rows`` on their features. ``fused``, ``dense_all`` and
         ``lex_all`` give each row's RRF, dense and BM25 score; ``dense_stats``
         is the mean and spread of the dense score over the allowed rows,
-        ``lex_max`` their best lexical score."""
+        ``lex_max`` their best lexical score. ``evidence``: the model's own
+        similarity per row and its mean and spread, when the ranking's dense
+        score went through the query adapter (the answer's evidence reads it);
+        None: the ranking's is the model's."""
         weights = {k: v for k, v in self.weights.to_dict().items() if k not in disabled}
         terms = [t for t in dict.fromkeys(_folded_compact(t) for t in tokens) if t]
         idf = {t: self._idf(t) for t in terms}
@@ -527,7 +580,13 @@ class HybridRetriever:
             doc = int(self._doc_index[row])
             f: dict[str, float] = {"rrf": float(fused[row])}
             f["dense"] = (float(dense_all[row]) - dense_mu) / dense_sd if dense_all is not None else 0.0
-            f["cosine"] = float(dense_all[row]) if dense_all is not None else 0.0  # for the answer's evidence, not ranked
+            # for the answer's evidence, not ranked: the model's own similarity, raw and standardised
+            if evidence is not None:
+                f["cosine"] = evidence[0][row]
+                f["cosine_z"] = (f["cosine"] - evidence[1][0]) / evidence[1][1]
+            else:
+                f["cosine"] = float(dense_all[row]) if dense_all is not None else 0.0
+                f["cosine_z"] = f["dense"]
             f["lexical"] = float(lex_all[row]) / lex_max if lex_all is not None and lex_max > 0 else 0.0
             f["coverage"] = share(text)
             ind_text = ind or text

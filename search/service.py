@@ -18,6 +18,7 @@ from ingest.model import CLAUSE_KINDS, Clause, Document
 from ingest.profiles import get_profile
 from ingest.text import CN_NUM, NUM, cn_to_int
 
+from .adapter import QueryAdapter, adapter_for
 from .answer import Answer, Answerer
 from .deadline import check as check_deadline
 from .errors import BadRequest, NotFound
@@ -57,6 +58,19 @@ def search_readings() -> int:
     if value not in ("1", "2"):
         raise ValueError(f"POLICY_SEARCH_SEARCH_READINGS must be 1 or 2, not {value!r}")
     return int(value)
+
+
+def query_adapter(reader: IndexReader) -> QueryAdapter | None:
+    """The query adapter searches use (setting ``query_adapter``): the bundled
+    one when it was fitted for the index's embedder, else None."""
+    from policy_search import settings
+
+    value = settings.get("query_adapter").strip()
+    if value not in ("0", "1"):
+        raise ValueError(f"POLICY_SEARCH_QUERY_ADAPTER must be 0 or 1, not {value!r}")
+    if value == "0":
+        return None
+    return adapter_for(reader.manifest.embedder, int(reader.manifest.dim))
 
 
 def generation_settings() -> GenerationSettings:
@@ -129,7 +143,7 @@ class SearchService:
         self._targets_lock = threading.Lock()
         self.analyzer = QueryAnalyzer(self.documents.values(), self._indicator_names())
         self._all_jurisdictions = sorted({d.jurisdiction_name or "未知地区" for d in self.documents.values()})
-        self.retriever = HybridRetriever(reader)
+        self.retriever = HybridRetriever(reader, adapter=query_adapter(reader))
         self.answerer = Answerer(self)
         self._similarity: SimilarityEngine | None = None
         self._similarity_lock = threading.Lock()
