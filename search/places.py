@@ -137,6 +137,19 @@ class PlaceIndex:
             out.append((last + 1 - len(alias), last + 1, self._aliases[alias]))
         return out
 
+    def narrower(self, folded_query: str, start: int, name: str) -> Division | None:
+        """A division named right after the place ``name`` found at ``start``
+        and inside it, that no document of the index lies in or is: the place
+        the query asks about (攀枝花市东区 where only 攀枝花市西区 has documents).
+        None when the place is named alone or the next one has documents."""
+        place = self.places.get(name)
+        if place is None or place.division is None:
+            return None
+        deeper = _named_below(gazetteer(), folded_query, start, place.division)
+        if deeper is None or self._by_code.get(deeper.code) is not None:
+            return None
+        return deeper
+
     def docs_in(self, names: Iterable[str]) -> set[str]:
         """Documents inside the named places."""
         out: set[str] = set()
@@ -200,14 +213,37 @@ class PlaceIndex:
         place — before 的 or standing alone (成都的婴儿死亡率, 成都 婴儿死亡率) —
         since many are also ordinary words inside others (长治久安, 来宾接待, 中山大学)."""
         found: list[Division] = []
-        for mention in gazetteer().scan(folded_query, shorts=True):
+        gaz = gazetteer()
+        for mention in gaz.scan(folded_query, shorts=True):
             divisions = [d for d in mention.divisions if d.name == mention.surface or d.rank == 1]
             if not divisions and _reads_as_place(folded_query, mention.start, mention.end):
                 divisions = [d for d in mention.divisions if d.rank == 2]
             if divisions:
                 current = [d for d in divisions if d.current] or divisions
                 found.append(current[0])
-        return found
+                deeper = _named_below(gaz, folded_query, mention.start, current[0])
+                if deeper is not None and deeper not in found:
+                    found.append(deeper)
+        # the most specific place asked: 攀枝花市东区 asks about 东区, not the city
+        # whose other district (西区) has documents
+        return [d for d in found if not any(e is not d and e.code != d.code and gaz.contains(d, e) for e in found)]
+
+
+# how far a chain of divisions is read from a mention (四川省攀枝花市东区: 9)
+_CHAIN_CHARS = 40
+
+
+def _named_below(gaz: Any, folded_query: str, start: int, division: Division) -> Division | None:
+    """The innermost division of the chain named from ``start`` (攀枝花市东区 →
+    东区), when it lies strictly inside ``division``; a district's name too short
+    to be found alone (东区) is read right after its city."""
+    chain = gaz.leading(folded_query[start : start + _CHAIN_CHARS])
+    if not chain:
+        return None
+    last = chain[-1]
+    if last.code == division.code or not gaz.contains(division, last):
+        return None
+    return last
 
 
 def _reads_as_place(text: str, start: int, end: int) -> bool:

@@ -86,6 +86,7 @@ class QueryAnalysis:
     doc_ids: set[str] | None = None  # documents of the places the query names (None: no place named)
     covering: list[str] = field(default_factory=list)  # areas containing a named place that has no documents of its own
     title_doc_ids: set[str] | None = None  # documents whose title the query names (None: none named)
+    titles_named: int = 0  # how many titles (aliases) the query names: one alias may be several documents' (儿童发展规划)
     articles: list[tuple[int, int | None]] = field(default_factory=list)  # 第二十条(之一) the query names: (20, None)
     genre: str | None = None  # "law" or "plan" when the question's words point at one (合法吗 / 规划里)
     asks_number: bool = False  # the question asks for a number (多少, 几天), not whether
@@ -241,6 +242,7 @@ class QueryAnalyzer:
             titled: set[str] = set()
             for last, alias in self._title_automaton.iter_long(squashed):
                 titled |= self._titles[alias]
+                analysis.titles_named += 1
                 start = last + 1 - len(alias)
                 title_free = title_free[:start] + " " * len(alias) + title_free[last + 1 :]
             if titled:
@@ -262,7 +264,19 @@ class QueryAnalyzer:
             at = end
         masked = "".join(pieces) + folded[at:]
         unplaced = "".join(outside) + title_free[at:]
-        if analysis.jurisdictions:
+        # a place the index has, followed by one inside it that it has not
+        # (攀枝花市东区): the question asks about the inner one
+        narrower = [d for start, _, name in self.places.find(title_free) for d in [self.places.narrower(title_free, start, name)] if d is not None]
+        if narrower:
+            match = self.places.reach(narrower)
+            if match.doc_ids:
+                analysis.jurisdictions = match.places
+                analysis.doc_ids = match.doc_ids
+                analysis.covering = match.covering
+            else:
+                analysis.jurisdictions = []
+                analysis.unknown_jurisdiction = narrower[0].name
+        elif analysis.jurisdictions:
             analysis.doc_ids = self.places.docs_in(analysis.jurisdictions)
         else:
             named = self.places.unknown_in(unplaced)

@@ -269,9 +269,10 @@ class SearchService:
                 message = self._covering_message(filters.jurisdiction, match.covering)
         elif analysis is not None and analysis.unknown_jurisdiction:
             return np.array([], dtype=np.int64), [], self._no_place_message(analysis.unknown_jurisdiction)
-        elif analysis is not None and analysis.doc_ids is not None and len(analysis.title_doc_ids or ()) < 2:
+        elif analysis is not None and analysis.doc_ids is not None and analysis.titles_named < 2:
             # (two documents named by title are the scope whatever places qualify
-            # them: 国家的未成年人保护法和山东的…条例)
+            # them: 国家的未成年人保护法和山东的…条例; one title that several documents
+            # share, 儿童发展规划, is the named place's: 临汾市儿童发展规划)
             doc_ids &= analysis.doc_ids
             if analysis.covering:
                 message = self._covering_message("、".join(analysis.jurisdictions), analysis.covering)

@@ -74,6 +74,18 @@ def test_query_analysis():
         assert analyzer.analyze(query).unknown_jurisdiction is None, query
 
 
+def test_a_district_named_after_its_city_is_the_place_asked():
+    """攀枝花市东区 asks about 东区 (a name too short to be found alone), not the
+    city whose other district has documents; the city named alone reaches them."""
+    xiqu = _doc("x", "攀枝花市西区", parent="攀枝花市", province="四川省")
+    analyzer = QueryAnalyzer([xiqu, _doc("d", "大渡口区", parent="重庆市")], ["新生儿死亡率"])
+    east = analyzer.analyze("攀枝花市东区的新生儿死亡率目标是多少")
+    assert east.unknown_jurisdiction == "东区" and not east.doc_ids
+    assert analyzer.analyze("攀枝花市西区的新生儿死亡率目标").doc_ids == {"x"}
+    assert analyzer.analyze("攀枝花市的新生儿死亡率目标").doc_ids == {"x"}
+    assert analyzer.analyze("四川省攀枝花市东区新生儿死亡率").unknown_jurisdiction == "东区"
+
+
 def test_citation_and_highlights():
     doc = _doc("d", "大渡口区", parent="重庆市")
     clause = Clause("d-1", "d", ["一、总体思路", "（三）主要目标。", "专栏一 2021—2030年大渡口区儿童发展主要指标"], "2",

@@ -56,6 +56,16 @@ def test_a_place_without_documents_says_so(mixed_service):
         assert away.hits and away.message is None, question
 
 
+def test_a_title_several_documents_share_is_the_named_places(mixed_service):
+    """儿童发展规划 is five plans' title; with a place before it the place scopes
+    the search (临汾市 reaches 乡宁县), and a district that has no documents
+    (攀枝花市东区, where only 西区 has) is said to have none."""
+    city = mixed_service.search("临汾市儿童发展规划里小学生近视率要降到多少？", 10)
+    assert city.hits and {h.doc_id for h in city.hits} == {"xiangning-children"}
+    east = mixed_service.search("攀枝花市东区的儿童发展纲要，对新生儿死亡率定的目标是多少？", 10)
+    assert east.hits == [] and "东区" in (east.message or "")
+
+
 @pytest.mark.parametrize(("place", "expected"), [("山东", SHANDONG), ("深圳", {"深圳市"}), ("全国", {"全国"}), ("重庆市", {"重庆市", "大渡口区"})])
 def test_the_jurisdiction_filter_takes_any_division(mixed_service, place, expected):
     result = mixed_service.search("儿童 保护", 20, Filters(jurisdiction=place))
