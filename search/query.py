@@ -17,6 +17,7 @@ from typing import Any
 
 from index.lexical import tokenize
 from index.textnorm import fold
+from ingest.gazetteer import Division
 from ingest.model import Document
 from ingest.profiles import bare_title
 from ingest.text import CN_NUM, NUM, cn_to_int
@@ -255,7 +256,8 @@ class QueryAnalyzer:
         pieces: list[str] = []
         outside: list[str] = []  # nor in a title: 西区 of 西区妇女发展纲要 names no other place
         at = 0
-        for start, end, name in self.places.find(title_free):
+        named_places = self.places.find(title_free)
+        for start, end, name in named_places:
             analysis.jurisdiction_spans.append((start, end))
             if name not in analysis.jurisdictions:
                 analysis.jurisdictions.append(name)
@@ -266,28 +268,15 @@ class QueryAnalyzer:
         unplaced = "".join(outside) + title_free[at:]
         # a place the index has, followed by one inside it that it has not
         # (攀枝花市东区): the question asks about the inner one
-        narrower = [d for start, _, name in self.places.find(title_free) for d in [self.places.narrower(title_free, start, name)] if d is not None]
+        narrower = [d for start, _, name in named_places for d in [self.places.narrower(title_free, start, name)] if d is not None]
         if narrower:
-            match = self.places.reach(narrower)
-            if match.doc_ids:
-                analysis.jurisdictions = match.places
-                analysis.doc_ids = match.doc_ids
-                analysis.covering = match.covering
-            else:
-                analysis.jurisdictions = []
-                analysis.unknown_jurisdiction = narrower[0].name
+            self._reach(analysis, narrower)
         elif analysis.jurisdictions:
             analysis.doc_ids = self.places.docs_in(analysis.jurisdictions)
         else:
             named = self.places.unknown_in(unplaced)
             if named:
-                match = self.places.reach(named)
-                if match.doc_ids:
-                    analysis.jurisdictions = match.places
-                    analysis.doc_ids = match.doc_ids
-                    analysis.covering = match.covering
-                else:
-                    analysis.unknown_jurisdiction = named[0].name
+                self._reach(analysis, named)
             else:
                 place = _PLACE.match(unplaced)
                 if place and not place.group(1).endswith(tuple(_NOT_PLACES)) and not _NOT_IN_PLACE_NAMES & set(place.group(1)):
@@ -326,6 +315,19 @@ class QueryAnalyzer:
         (合法吗, 法律上, 违法); None when neither or both."""
         hits = [g for g, cues in self._genre_cues.items() if any(c in text for c in cues)]
         return hits[0] if len(hits) == 1 else None
+
+    def _reach(self, analysis: QueryAnalysis, divisions: list[Division]) -> None:
+        """The scope of places the index names no alias of: the documents inside
+        them or, when none is, of the places containing them; with neither, the
+        first is a place without documents."""
+        match = self.places.reach(divisions)
+        if match.doc_ids:
+            analysis.jurisdictions = match.places
+            analysis.doc_ids = match.doc_ids
+            analysis.covering = match.covering
+        else:
+            analysis.jurisdictions = []
+            analysis.unknown_jurisdiction = divisions[0].name
 
     def _intent(self, text: str, analysis: QueryAnalysis) -> str:
         def has(kind: str) -> bool:
