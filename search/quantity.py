@@ -99,9 +99,9 @@ def _span(units: tuple[str, ...], prefixes: tuple[str, ...], qualifiers: tuple[s
     return re.compile("|".join(alternatives))
 
 
-# the documents a question asks across (几个规划怎么写的, 把几部地方条例对照一下,
-# 几个儿童规划…分别): which documents, not a number asked of them
-_DOCUMENTS_COUNTED = re.compile(r"(?<!哪)(?:几|多少)(?:个|份|部|家)[\u4e00-\u9fff]{0,4}?(?:规划|纲要|文件|法规|条例|法律)")
+# the documents a question asks across (几个规划怎么写的, 把几部地方条例对照一下):
+# which documents, not a number asked of them
+_DOCUMENTS_COUNTED = re.compile(r"(?<!哪)(?:几|多少)(?:个|份|部|家)(?:地方)?(?:规划|纲要|文件|法规|条例|法律)")
 
 
 def asked_quantity(question: str) -> QuantityClass | None:

@@ -272,7 +272,6 @@ def test_the_kind_of_number_asked(question, kind):
         "关于自然人可以依法设立遗嘱信托的规定在哪一条",  # which article
         "生产者在哪些情形下可以不承担赔偿责任？",
         "儿童票“以年龄为主、身高为辅”的提法，几个规划怎么写的？",  # which documents
-        "几个儿童规划对孩子每天在学校的体育活动分别提了什么要求？",  # which documents, a word between
     ],
 )
 def test_questions_that_name_a_number_word_but_ask_no_number(question):
