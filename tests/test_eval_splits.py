@@ -83,8 +83,9 @@ FLOORS = {
 }
 # bulk-held.jsonl on the index of its own 11 laws (tests/data/bulk-held), none
 # of which any vocabulary, weight or threshold was written or fitted for: how the
-# search does on documents a user brings. Measured 0.911 / 0.756, found 0.913.
-BULK_HELD_FLOORS = (0.89, 0.73, 0.89)
+# search does on documents a user brings. Measured 0.954 / 0.808, found 0.899
+# with the query adapter (eleventh round; 0.911 / 0.756 / 0.913 before it).
+BULK_HELD_FLOORS = (0.93, 0.78, 0.89)
 
 
 @pytest.fixture(scope="module", params=sorted(FLOORS))
