@@ -87,7 +87,8 @@ class Pairs:
             per_clause = np.full(self.n_clauses, -9.0, dtype=np.float32)
             np.maximum.at(per_clause, self.chunk_rows, sims[i])
             top = np.argsort(-per_clause, kind="stable")[:10]
-            hits = [k for k, row in enumerate(top) if row in set(gold)]
+            wanted = set(gold)
+            hits = [k for k, row in enumerate(top) if row in wanted]
             recall.append(len(hits) / min(len(gold), 10))
             mrr.append(1.0 / (hits[0] + 1) if hits else 0.0)
         return float(np.mean(recall)), float(np.mean(mrr))

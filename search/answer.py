@@ -230,8 +230,11 @@ class Answerer:
         # question, not on which figure does, and with it a question asking a
         # number the documents do not state finds figures of the topic's other
         # clauses (README Quality, eleventh round)
-        disabled = frozenset({"adapter"}) if _asks_value(svc.analyzer.analyze(question)) else frozenset()
-        result = svc.search(question, top_k=12, filters=filters, with_features=True, readings=2, disabled=disabled)
+        analysed = svc.analyzer.analyze((question or "").strip())
+        disabled = frozenset({"adapter"}) if _asks_value(analysed) else frozenset()
+        result = svc.search(
+            question, top_k=12, filters=filters, with_features=True, readings=2, disabled=disabled, analysis=analysed
+        )
         analysis = result.analysis
         if not result.hits:
             return Answer(

@@ -221,11 +221,8 @@ class PlaceIndex:
             if divisions:
                 current = [d for d in divisions if d.current] or divisions
                 found.append(current[0])
-                deeper = _named_below(gaz, folded_query, mention.start, current[0])
-                if deeper is not None and deeper not in found:
-                    found.append(deeper)
-        # the most specific place asked: 攀枝花市东区 asks about 东区, not the city
-        # whose other district (西区) has documents
+        # the most specific place asked: 四川省成都市 asks about 成都市, not the
+        # province whose other cities (自贡) have documents
         return [d for d in found if not any(e is not d and e.code != d.code and gaz.contains(d, e) for e in found)]
 
 

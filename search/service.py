@@ -332,10 +332,13 @@ class SearchService:
         disabled: frozenset[str] = frozenset(),
         with_features: bool = False,
         readings: int | None = None,
+        analysis: QueryAnalysis | None = None,
     ) -> SearchResult:
         """The ``top_k`` best clauses for ``query`` within ``filters``.
         ``readings``: dense readings of the query, 1 or 2 (None: the setting
-        ``search_readings``; answers pass 2)."""
+        ``search_readings``; answers pass 2). ``analysis``: the analysis of the
+        stripped ``query`` when the caller has made it (an answer decides how to
+        search by it), so it is not made twice."""
         started = time.perf_counter()
         query = (query or "").strip()
         if not query:
@@ -343,7 +346,8 @@ class SearchService:
         if not 1 <= top_k <= MAX_TOP_K:
             raise BadRequest(f"top_k must be between 1 and {MAX_TOP_K}")
         filters = filters or Filters()
-        analysis = self.analyzer.analyze(query)
+        if analysis is None:
+            analysis = self.analyzer.analyze(query)
         if "synonyms" in disabled:
             analysis.expansions, analysis.synonym_hits = [], []
         rows, jurisdictions, message = self._scope(filters, analysis)
