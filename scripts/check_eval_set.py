@@ -64,8 +64,14 @@ SPLITS = ("tune", "test")
 # probe7: 60 of every kind, written after most of them.
 # probe8 (tenth round): 80 of every kind, written at its start; probe9: 70
 # more, written once its fixes were in; probe10 (eleventh round): 80 of every
-# kind, written after the query adapter was fitted (78 kept).
-DEVELOPMENT_SETS = ("probe", "far", "citizen", "probe2", "probe3", "probe4", "probe5", "probe6", "probe7", "probe8", "probe9", "probe10")
+# kind, written after the query adapter was fitted (78 kept).  Twelfth round:
+# probe11 (the laws in citizens' words), probe12 (the plans), probe13 (every
+# kind, never fitted on), probe14 and probe15 (clauses no earlier set asked
+# about), all written at its start.
+DEVELOPMENT_SETS = (
+    "probe", "far", "citizen", "probe2", "probe3", "probe4", "probe5", "probe6", "probe7", "probe8", "probe9", "probe10",
+    "probe11", "probe12", "probe13", "probe14", "probe15",
+)
 DEV = REPO / "tests" / "data" / "dev.jsonl"
 CORPUS = REPO / "corpus"
 EXTRA = REPO / "tests" / "data" / "extra"
