@@ -1347,12 +1347,47 @@ def _without_unit(indicator: str) -> str:
 
 
 UNIT_CHARS = 40
+# the part of an indicator's name a question names is read from this
+# length (村委会主任中女性 of 村委会主任中女性比例; 比例 alone names no indicator)
+MIN_NAMED_CHARS = 4
 
 
 def _names_indicator(question: str, target: Target) -> bool:
-    """Whether the question names the target's indicator in full."""
-    name = fold(_without_unit(target.indicator))
-    return len(name) >= 3 and name in fold(question)
+    """Whether the question names the target's indicator: in full, or the last
+    of the things a name lists (村党组织成员、村党组织书记中女性比例 → 村党组织书记中女性比例),
+    either without a last word that names no particular indicator (村委会主任中女性
+    of 村委会主任中女性比例: 村委会主任中女性要占百分之几)."""
+    folded = fold(question)
+    full, parts = _indicator_names(target.indicator)
+    # a part read after 的 names a narrower thing (持职业资格证书的技能劳动者中女性
+    # is not 技能劳动者中女性)
+    return (full is not None and full in folded) or any(
+        folded[i - 1 : i] != "的" for part in parts for i in _starts(folded, part)
+    )
+
+
+def _starts(text: str, part: str) -> list[int]:
+    """Where ``part`` occurs in ``text`` (at most a few places)."""
+    out: list[int] = []
+    at = text.find(part)
+    while at >= 0 and len(out) < 4:
+        out.append(at)
+        at = text.find(part, at + 1)
+    return out
+
+
+def _indicator_names(indicator: str) -> tuple[str | None, list[str]]:
+    """The indicator's name in full (None when under three characters), then
+    the parts of it a question names it by."""
+    name = fold(_without_unit(indicator))
+    names = [name, name.rsplit("、", 1)[-1]]
+    for n in list(names):
+        head = next((h for h in _generic_heads() if n.endswith(h)), None)
+        if head is not None:
+            names.append(n[: -len(head)])
+    # the name in full from three characters (近视率), its parts from four
+    parts = [n for n in dict.fromkeys(names[1:]) if n != name and len(n) >= MIN_NAMED_CHARS]
+    return (name if len(name) >= 3 else None), parts
 
 
 def target_fit(question_folded: str, target: Target) -> float:

@@ -143,9 +143,10 @@ def asks_number_word(word: str) -> bool:
 
 
 _NUMBER_WORD = re.compile(r"(?:多少|几)[个名所项岁次天年小成日周月点]?|多少钱|多长|多久|多大|几时")
-# 哪几个 / 哪几种 ask which ones (a list), 按什么比例 / 比例怎么算 ask how a share is set
+# 哪几个 / 哪几种 ask which ones (a list), 按什么比例 / 比例怎么算 ask how a share is set;
+# a bound asked (上限, 下限) is a number
 _QUANTITY = re.compile(
-    r"多少|(?<!哪)几[个名所项岁次天年小成]|多长|多久|多高|多大|(?<!什么)(?<!按)比例(?!怎么|如何)|额度|[百千万]分之|哪一天|几点|达到什么水平"
+    r"多少|(?<!哪)几[个名所项岁次天年小成]|多长|多久|多高|多大|(?<!什么)(?<!按)比例(?!怎么|如何)|额度|[百千万]分之|哪一天|几点|达到什么水平|[上下]限"
 )
 
 

@@ -268,7 +268,9 @@ class QueryAnalyzer:
         unplaced = "".join(outside) + title_free[at:]
         # a place the index has, followed by one inside it that it has not
         # (攀枝花市东区): the question asks about the inner one
-        narrower = [d for start, _, name in named_places for d in [self.places.narrower(title_free, start, name)] if d is not None]
+        narrower = [
+            d for start, end, name in named_places for d in [self.places.narrower(title_free, start, end, name)] if d is not None
+        ]
         if narrower:
             self._reach(analysis, narrower)
         elif analysis.jurisdictions:

@@ -17,6 +17,7 @@ from search.answer import (
     _distinct_share,
     _ends_with_head,
     _fines_a_unit,
+    _names_indicator,
     _once_each,
     _outside_titles,
     _per_what,
@@ -396,3 +397,26 @@ def test_units_and_periods_are_read_from_the_tail_only():
     # a name of 200,000 open brackets once cost a scan per bracket
     assert _without_unit("（" * 200_000) == "（" * 200_000
     assert plan_label("（" * 200_000, "d") == "（" * 200_000
+
+
+def test_an_indicator_is_named_by_the_thing_it_lists_or_without_its_generic_head():
+    listed = _target("村党组织成员、村党组织书记中女性比例", "逐步提高")
+    assert _names_indicator("西区妇女规划里村党组织书记中女性要占到百分之几？", listed)
+    head = _target("村委会主任中女性比例", "逐步提高")
+    assert _names_indicator("西区规划要求村委会主任中女性要占到百分之几？", head)
+    assert _names_indicator("村委会主任中女性比例是多少", head)
+    # after 的, a narrower thing: 持职业资格证书的技能劳动者 are not all 技能劳动者
+    skilled = _target("技能劳动者中女性比例", "提高")
+    assert not _names_indicator("持职业资格证书的技能劳动者中女性要占多少？", skilled)
+    assert not _names_indicator("女性比例是多少", head)  # 比例 alone names none
+    assert _names_indicator("近视率多少", _target("近视率", "明显下降"))
+
+
+def test_which_day_is_no_frequency_and_rates_per_hundred_thousand_are_shares():
+    day = asked_quantity("医院要在产后第几天给产妇做一次健康检查？")
+    assert day is not None and day.name == "days"
+    assert asked_quantity("多少天给产妇做一次健康检查？").name == "frequency"
+    share = asked_quantity("孕产妇死亡率控制在什么水平以内？")
+    assert share is not None and share.span.search("孕产妇死亡率下降到12/10万以下").group(0) == "12/10万以下"
+    bound = asked_quantity("初中生每天书面作业平均完成时间设的上限")
+    assert bound is not None and bound.name == "duration"

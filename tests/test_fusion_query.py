@@ -84,6 +84,9 @@ def test_a_district_named_after_its_city_is_the_place_asked():
     assert analyzer.analyze("攀枝花市西区的新生儿死亡率目标").doc_ids == {"x"}
     assert analyzer.analyze("攀枝花市的新生儿死亡率目标").doc_ids == {"x"}
     assert analyzer.analyze("四川省攀枝花市东区新生儿死亡率").unknown_jurisdiction == "东区"
+    # the city by its short name leads the chain as its full name does
+    assert analyzer.analyze("攀枝花东区妇女发展纲要的新生儿死亡率").unknown_jurisdiction == "东区"
+    assert analyzer.analyze("攀枝花西区的新生儿死亡率目标").doc_ids == {"x"}
 
 
 def test_citation_and_highlights():
