@@ -28,9 +28,11 @@ from ingest.text import fold, item_number_end
 from .calibration import Calibration
 from .hits import Hit
 from .quantity import (
+    _NOUN_AFTER,
     QuantityClass,
     asks_goal,
     asks_number_word,
+    asks_quantity,
     quantity_classes,
     units_data,
 )
@@ -249,7 +251,7 @@ class Answerer:
             answer = self._compare_answer(analysis, hits, scope, quantity)
         if answer is None and (analysis.indicators or (analysis.intent in ("target", "compare") and (asks_number or asks_goal(question)))):
             answer = self._target_answer(analysis, hits, scope, quantity, filters)
-        if answer is None and asks_number:
+        if answer is None and _asks_figure(analysis):
             answer = self._figure_answer(analysis, hits, quantity)
             if answer is not None:
                 # a figure of a sentence beside an indicator the question names,
@@ -291,7 +293,7 @@ class Answerer:
         features = top.features or {}
         # a "how many" question is answered by a value of the kind asked, any
         # other by a rule, measure, target or principle more than by narrative
-        value = 1.0 if not analysis.asks_number or answer.values or answer.evidence.get("figure") else 0.0
+        value = 1.0 if not _asks_figure(analysis) or answer.values or answer.evidence.get("figure") else 0.0
         kind = 0.5 if top.kind == "narrative" else 1.0
         return {
             "dense": float(features.get("cosine_z", features.get("dense", 0.0))),
@@ -622,6 +624,7 @@ class Answerer:
         # (多少扶助金: not the 保健费十元 beside it)
         # (月给补助 → 补助: the longest end of the word asked that they print)
         named_thing = quantity.asked_name(question)
+        counted = quantity.counted_noun(question)
         while named_thing is not None and self._df.df(named_thing) <= 0:
             named_thing = named_thing[1:] if len(named_thing) > 2 else None
         lead = _asked_lead(question, quantity)
@@ -641,6 +644,11 @@ class Answerer:
                 folded = fold(sentence)
                 if naming is not None and naming not in folded:
                     continue
+                if counted is not None:
+                    # a count of other things (三个周期 for 多少个儿童友好社区)
+                    spans = [sp for sp in spans if _counts_asked(sentence, sp, counted)]
+                    if not spans:
+                        continue
                 if named_thing is not None:
                     # its own clause prints the word (not a list's lead: 享受以下优待奖励补助：
                     # …（一）…保健费十元 for 补助多少钱)
@@ -850,6 +858,15 @@ def _once_each(targets: list[Target]) -> list[Target]:
             seen.add(key)
             kept.append(target)
     return kept
+
+
+def _asks_figure(analysis: QueryAnalysis) -> bool:
+    """Whether a question asks for a figure. In a question for wording 几 reads
+    as "a few" (看护几个婴幼儿的提法, 放几天假…的条款写法), and only another number
+    word asks one (每周至少开放多少小时的规定)."""
+    if not analysis.asks_number or analysis.intent != "precedent":
+        return analysis.asks_number
+    return asks_quantity(analysis.query.replace("几", ""))
 
 
 def _asks_value(analysis: QueryAnalysis) -> bool:
@@ -1214,6 +1231,19 @@ def _fines_a_unit(piece: str, clause: str) -> bool:
     for word in unit:
         condition = condition.replace("在" + word, "")  # 在学校吸烟: a place
     return names(condition, unit) and not names(condition, person)
+
+
+# the words right after a count's figure read as what it counts (三个周期 of
+# 三个周期自贡儿童发展纲要; 3个儿童友好社区)
+COUNTED_CHARS = 4
+
+
+def _counts_asked(sentence: str, span: tuple[int, int, str], counted: str) -> bool:
+    """Whether a count's figure counts what the question does: the words it
+    runs on into share a character with the question's (3个儿童友好社区), or it
+    runs on into none (示范机构为2个。)."""
+    after = _NOUN_AFTER.match(sentence, span[1])
+    return after is None or bool(_content_chars(after.group(0)[:COUNTED_CHARS]) & _content_chars(counted))
 
 
 def _states_difference(piece: str) -> bool:

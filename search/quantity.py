@@ -34,6 +34,20 @@ class QuantityClass:
     # 扶助金, 奖励金具体是多少钱 → 奖励金: the first group that matched): a figure
     # answers it only in a sentence printing that word
     named: re.Pattern[str] | None = None
+    # a count of things (几个, 几所): the noun after the figure is what it
+    # counts, and a figure of other things answers nothing (三个周期 for 多少个社区)
+    counts: bool = False
+
+    def counted_noun(self, question: str) -> str | None:
+        """What a count question counts, by the words after its 几个 / 多少所
+        (儿童友好社区 of 建成多少个儿童友好社区); None for another kind of number."""
+        if not self.counts:
+            return None
+        found = self.asked.search(question)
+        if found is None:
+            return None
+        noun = _NOUN_AFTER.match(question, found.end())
+        return noun.group(0) if noun and len(noun.group(0)) >= 2 else None
 
     def asked_name(self, question: str) -> str | None:
         """What ``question`` asks the amount of, by its own word (2+ characters)."""
@@ -49,6 +63,8 @@ class QuantityClass:
 # A printed number: bounded runs, so a span search stays linear in the text
 # (an unbounded run of numerals with no unit after it made every start position
 # rescan the run: 32,000 一 took 20 s).
+# the words a count's figure or question runs on into: what it counts
+_NOUN_AFTER = re.compile(r"[\u4e00-\u9fff]{1,6}")
 _NUMBER = r"[0-9０-９][0-9０-９.．]{0,15}|[零〇一二两三四五六七八九十百千万]{1,12}"
 
 
@@ -68,7 +84,7 @@ def quantity_classes() -> tuple[tuple[QuantityClass, ...], tuple[str, ...]]:
         out.append(
             QuantityClass(
                 c["name"], asked, span, units, heads, named_only, bool(c.get("articles_refuse", True)),
-                re.compile(c["named"]) if "named" in c else None,
+                re.compile(c["named"]) if "named" in c else None, bool(c.get("counts", False)),
             )
         )
     return tuple(out), qualifiers
@@ -133,7 +149,8 @@ def _narrowed(qc: QuantityClass, group: tuple[str, ...]) -> QuantityClass:
     _, qualifiers = quantity_classes()
     units = tuple(sorted(group, key=len, reverse=True))
     return QuantityClass(
-        qc.name, qc.asked, _span(units, (), qualifiers), units, qc.heads, qc.named_only, qc.articles_refuse, qc.named
+        qc.name, qc.asked, _span(units, (), qualifiers), units, qc.heads, qc.named_only, qc.articles_refuse, qc.named,
+        qc.counts,
     )
 
 

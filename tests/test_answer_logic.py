@@ -14,6 +14,7 @@ from ingest.text import fold
 from search.answer import (
     _CALENDAR_YEAR,
     _content_chars,
+    _counts_asked,
     _distinct_share,
     _ends_with_head,
     _fines_a_unit,
@@ -420,3 +421,12 @@ def test_which_day_is_no_frequency_and_rates_per_hundred_thousand_are_shares():
     assert share is not None and share.span.search("孕产妇死亡率下降到12/10万以下").group(0) == "12/10万以下"
     bound = asked_quantity("初中生每天书面作业平均完成时间设的上限")
     assert bound is not None and bound.name == "duration"
+
+
+def test_a_count_answers_only_for_the_things_the_question_counts():
+    count = asked_quantity("自贡市到2030年建成多少个儿童友好社区？")
+    assert count is not None and count.counted_noun("自贡市到2030年建成多少个儿童友好社区？") == "儿童友好社区"
+    assert asked_quantity("罚多少钱？").counted_noun("罚多少钱？") is None  # not a count
+    sentence = "先后制定实施三个周期自贡儿童发展纲要，建成3个儿童友好社区，示范社区为2个"
+    spans = [(m.start(), m.end(), m.group(0)) for m in count.span.finditer(sentence)]
+    assert [sp[2] for sp in spans if _counts_asked(sentence, sp, "儿童友好社区")] == ["3个", "2个"]
