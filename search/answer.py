@@ -55,6 +55,9 @@ SCOPE_DOCS_CHECKED = 3
 # and this many first hits: wide enough that a clause the query adapter put
 # lower is still read (the gate asks whether the documents hold anything close)
 GATE_HITS = 10
+# the off-topic gate's ``topic``: the mean raw similarity of the question to this
+# many nearest clauses of the whole index, whatever the filters
+TOPIC_CLAUSES = 50
 # the weight of the question's words in the first of several figures' pieces
 # against a later piece's own: the first often prints the subject that later
 # pieces leave out (…学前教育经费占…的比例应当达到百分之五，不举办高中的区应当
@@ -303,16 +306,18 @@ class Answerer:
             "value": value,
             "agreement": min(agree, 1.0),
             "printed": self.printed(analysis),
-            **self._closeness(top, hits),
+            **self._closeness(analysis, top, hits),
         }
 
-    @staticmethod
-    def _closeness(top: Hit, hits: list[Hit]) -> dict[str, float]:
+    def _closeness(self, analysis: QueryAnalysis, top: Hit, hits: list[Hit]) -> dict[str, float]:
         """For the off-topic gate: the best raw similarity among the cited clause
         and the first GATE_HITS hits (a table row cited for its value is a short
-        text, closer to nothing). A clause put first because the question names
-        it (第一千零八十四条) was not ranked: it has no similarity, and the gate
-        does not apply."""
+        text, closer to nothing), and ``topic``, how close the question as typed
+        comes to the TOPIC_CLAUSES clauses of the whole index nearest it: a
+        question about the field the documents cover has many clauses near it,
+        one about another field a chance few. A clause put first because the
+        question names it (第一千零八十四条) was not ranked: it has no
+        similarity, and the gate does not apply."""
         if "cosine" not in (top.features or {}):
             return {}
         ranked = [h.features for h in [top, *hits[:GATE_HITS]] if h.features and "cosine" in h.features]
@@ -320,6 +325,10 @@ class Answerer:
         typed = [float(f["cosine_question"]) for f in ranked if "cosine_question" in f]
         if typed:
             out["cosine_question"] = max(typed)
+        reader = self.service.reader
+        nearest = reader.vectors.candidates(reader.embed_query(analysis.query), TOPIC_CLAUSES)
+        if nearest:
+            out["topic"] = sum(score for _, score in nearest) / len(nearest)
         return out
 
     def _calibrated(self, answer: Answer, analysis: QueryAnalysis, hits: list[Hit]) -> Answer:

@@ -328,6 +328,16 @@ def test_a_question_about_another_field_is_not_answered(mixed_service):
     assert answer.answer_text.startswith("以下是最接近的条款")
 
 
+def test_the_gate_reads_how_many_clauses_come_close(mixed_service):
+    """A question in the documents' field has many clauses near it; one about
+    another field only a chance few, however close the nearest comes."""
+    far = mixed_service.ask("出国护照怎么办理，需要带什么材料？").evidence
+    near = mixed_service.ask("孩子在学校被同学欺负了，学校应该怎么处理？").evidence
+    assert far["topic"] < near["topic"] <= near["cosine_question"]
+    assert mixed_service.answerer.calibration.gate is not None
+    assert "topic" in mixed_service.answerer.calibration.gate.features
+
+
 def test_a_place_named_by_its_short_name_before_a_particle(mixed_service):
     answer = mixed_service.ask("哈尔滨对每千名儿童拥有儿科医生数定了什么目标？")
     assert not answer.found and "哈尔滨市" in answer.answer_text
