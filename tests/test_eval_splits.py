@@ -36,18 +36,18 @@ EVAL = REPO / "tests" / "data" / "eval"
 # far are development sets written later (tests/data/eval/README.md), pinned
 # like tune.
 FLOORS = {
-    "tune": (0.96, 0.93, 0.96, 0.94, 0.92),
-    "test": (0.92, 0.85, 0.89, 0.95, 0.85),
-    "probe": (0.97, 0.93, 0.89, 0.96, 0.88),
-    "far": (None, None, None, None, 0.84),
-    "citizen": (0.86, 0.87, None, 0.96, 0.66),
+    "tune": (0.97, 0.96, 0.96, 0.94, 0.85),
+    "test": (0.92, 0.88, 0.89, 0.95, 0.85),
+    "probe": (0.98, 0.96, 0.89, 0.96, 0.88),
+    "far": (None, None, None, None, 0.95),
+    "citizen": (0.88, 0.93, None, 0.96, 0.66),
     # written in the eighth round (tests/data/eval/README.md); measured probe2
     # 0.932 / 0.865 / 0.800 / 1.000 / 0.900, probe3 0.931 / 0.893 / 0.929 /
     # 1.000 / 0.812, probe4 0.954 / 0.921 / 0.750 / 0.917 / 0.917 (one
     # question: probe2 0.04 of its targets, 0.05 of its unanswerable; probe3
     # 0.071 and 0.063; probe4 0.083, 0.028 of its answerable, 0.083)
-    "probe2": (0.94, 0.90, 0.76, 0.97, 0.75),
-    "probe3": (0.94, 0.91, 0.85, 0.98, 0.68),
+    "probe2": (0.97, 0.93, 0.76, 0.97, 0.75),
+    "probe3": (0.95, 0.96, 0.85, 0.98, 0.68),
     "probe4": (0.95, 0.92, 0.66, 0.88, 0.83),
     # written in the ninth round; measured probe5 0.921 / 0.805 / 0.857 /
     # 0.881 / 0.778, probe6 0.986 / 1.000 / 0.833 / 1.000 / 0.857, probe7
@@ -56,20 +56,20 @@ FLOORS = {
     # 0.083, 0.022, 0.071; probe7 0.071, 0.022, 0.071)
     "probe5": (0.94, 0.95, 0.78, 0.80, 0.72),
     "probe6": (0.97, 0.98, 0.75, 0.97, 0.78),
-    "probe7": (0.92, 0.94, 0.78, 0.95, 0.85),
+    "probe7": (0.95, 0.96, 0.78, 0.95, 0.85),
     # written in the tenth round: probe8 at its start, probe9 once its fixes
     # were in; measured probe8 0.860 / 0.812 / 1.000 / 0.983 / 0.800, probe9
     # 0.936 / 0.878 / 0.923 / 1.000 / 0.938 (one question: probe8 0.071 of its
     # targets, 0.017 of its answerable, 0.05 of its unanswerable; probe9 0.077,
     # 0.020, 0.063). This round also moved probe2 (exact 0.840, refused 0.950)
     # and probe5 (refused 0.889); their floors stay.
-    "probe8": (0.90, 0.92, 0.92, 0.96, 0.75),
+    "probe8": (0.94, 0.95, 0.92, 0.93, 0.75),
     "probe9": (0.96, 0.93, 0.84, 0.98, 0.87),
     # written in the eleventh round once the query adapter was fitted (not on it);
     # as first asked 0.944 / 0.970 / 0.846 / 0.951 / 0.706, then 0.944 / 0.970 /
     # 0.846 / 0.951 / 0.765 after the round's place fixes (one question: 0.077 of
     # its targets, 0.016 of its answerable, 0.059 of its unanswerable)
-    "probe10": (0.92, 0.95, 0.76, 0.93, 0.70),
+    "probe10": (0.94, 0.98, 0.76, 0.93, 0.82),
     # written at the start of the twelfth round, before its adapter was fitted
     # (tests/data/eval/README.md): probe11 (the laws in citizens' words),
     # probe12 (the plans), probe14 and probe15 (clauses no earlier set asked
@@ -80,11 +80,21 @@ FLOORS = {
     # with the refitted adapter 0.983 / 0.911 (probe11), 1.000 / 0.974, 0.975 /
     # 0.891, 0.971 / 0.871, 0.971 / 0.946, answers as before but probe14 found
     # 0.943. Floors one question under.
-    "probe11": (0.96, 0.89, 0.80, 0.95, 0.80),
-    "probe12": (0.98, 0.95, 0.80, 0.87, 0.70),
+    "probe11": (0.96, 0.89, 0.9, 0.96, 0.8),
+    "probe12": (0.98, 0.95, 0.93, 0.92, 0.9),
     "probe13": (0.95, 0.87, 0.71, 0.97, 0.85),
     "probe14": (0.95, 0.85, None, 0.92, 0.0),
-    "probe15": (0.95, 0.92, None, 0.88, 0.60),
+    "probe15": (0.95, 0.92, None, 0.91, 0.6),
+    # twelfth round, after its answer fixes and the gate's new feature (README
+    # Quality, "Twelfth round"): tune 0.981 / 0.978 / 1.000 / 0.958 / 0.893,
+    # test 0.936 / 0.901 / 0.929 / 0.971 / 0.889, far refused 0.975, probe10
+    # refused 0.882, probe11 exact 1.000, found 0.983, probe12 1.000 / 0.943 /
+    # 1.000, probe15 found 0.933. Two answer floors were lowered, by what the
+    # refitted gate measured: tune refused 0.929 → 0.893 (floor 0.92 → 0.85)
+    # and probe8 found 0.967 → 0.950 (0.96 → 0.93); it refuses far misses and
+    # answers fresh enquiries far better (far 0.875 → 0.975, probe12 found
+    # 0.900 → 0.943), but lets through a value question of tune it had refused
+    # by chance and refuses one enquiry of probe8.
     # eleventh round, the query adapter (search/adapter.py): retrieval floors
     # raised to a little under what it measures — tune 0.975 / 0.945, test
     # 0.936 / 0.870, probe 0.993 / 0.948, citizen 0.880 / 0.893, probe2 0.957 /
