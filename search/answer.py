@@ -55,9 +55,14 @@ SCOPE_DOCS_CHECKED = 3
 # and this many first hits: wide enough that a clause the query adapter put
 # lower is still read (the gate asks whether the documents hold anything close)
 GATE_HITS = 10
-# the off-topic gate's ``topic``: the mean raw similarity of the question to this
-# many nearest clauses of the whole index, whatever the filters
+# the off-topic gate's ``topic``: the mean raw similarity of the question to its
+# nearest clauses of the whole index, whatever the filters: one in TOPIC_SHARE
+# of the index's clauses, from TOPIC_MIN to TOPIC_CLAUSES (50 of the 2,241
+# clauses of the plans and laws it was fitted on; on an index of one law, its
+# best few, not half of it)
 TOPIC_CLAUSES = 50
+TOPIC_SHARE = 40
+TOPIC_MIN = 5
 # the weight of the question's words in the first of several figures' pieces
 # against a later piece's own: the first often prints the subject that later
 # pieces leave out (…学前教育经费占…的比例应当达到百分之五，不举办高中的区应当
@@ -313,7 +318,7 @@ class Answerer:
         """For the off-topic gate: the best raw similarity among the cited clause
         and the first GATE_HITS hits (a table row cited for its value is a short
         text, closer to nothing), and ``topic``, how close the question as typed
-        comes to the TOPIC_CLAUSES clauses of the whole index nearest it: a
+        comes to the clauses of the whole index nearest it (see TOPIC_SHARE): a
         question about the field the documents cover has many clauses near it,
         one about another field a chance few. A clause put first because the
         question names it (第一千零八十四条) was not ranked: it has no
@@ -326,7 +331,8 @@ class Answerer:
         if typed:
             out["cosine_question"] = max(typed)
         reader = self.service.reader
-        nearest = reader.vectors.candidates(reader.embed_query(analysis.query), TOPIC_CLAUSES)
+        k = min(TOPIC_CLAUSES, max(TOPIC_MIN, int(reader.vectors.n_clauses) // TOPIC_SHARE))
+        nearest = reader.vectors.candidates(reader.embed_query(analysis.query), k)
         if nearest:
             out["topic"] = sum(score for _, score in nearest) / len(nearest)
         return out
