@@ -6,7 +6,7 @@ import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -389,11 +389,16 @@ class SearchService:
         rule articles it cites: each document's first PENALTY_FROM (a question
         about two laws names a rule of each)."""
         out: list[Hit] = []
-        seen = {h.clause_id for h in hits}
+        placed: set[str] = set()
+        # a penalty article already ranked lower is moved up beside its rule
+        later = {h.clause_id: h for h in hits}
         added = 0
         per_doc: dict[str, int] = {}
         for hit in hits:
+            if hit.clause_id in placed:
+                continue
             out.append(hit)
+            placed.add(hit.clause_id)
             in_doc = per_doc[hit.doc_id] = per_doc.get(hit.doc_id, -1) + 1
             if in_doc >= PENALTY_FROM or added >= PENALTY_ADDED or hit.kind != "article":
                 continue
@@ -402,10 +407,12 @@ class SearchService:
                 if rows is not None and not np.isin(row, rows):
                     continue
                 clause = self.clauses[row]
-                if clause.clause_id in seen:
+                if clause.clause_id in placed:
                     continue
-                seen.add(clause.clause_id)
-                out.append(self._hit(clause, hit.score, terms))
+                placed.add(clause.clause_id)
+                ranked = later.get(clause.clause_id)
+                # at its rule's score, as it now stands beside it
+                out.append(replace(ranked, score=hit.score) if ranked is not None else self._hit(clause, hit.score, terms))
                 added += 1
         return out[:top_k]
 

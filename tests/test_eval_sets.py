@@ -168,5 +168,6 @@ def test_the_bulk_sets_ask_about_their_own_documents():
     assert not gold_docs["bulk-train"] & gold_docs["bulk-held"]  # held-out documents, not only questions
     assert len(queries) == len(set(queries))
     others = {r["query"] for split in ("tune", "test", "probe", "far", "citizen", "probe2", "probe3", "probe4", "probe5", "probe6", "probe7", "probe8", "probe9", "probe10",
-                                     "probe11", "probe12", "probe13", "probe14", "probe15") for r in _rows(split)}
+                                     "probe11", "probe12", "probe13", "probe14", "probe15",
+                                     "probe16", "probe17", "probe18", "probe19", "probe20") for r in _rows(split)}
     assert not others & set(queries)
