@@ -28,13 +28,12 @@ from ingest.text import fold, item_number_end
 from .calibration import Calibration
 from .hits import Hit
 from .quantity import (
-    _NOUN_AFTER,
     QuantityClass,
     asks_goal,
     asks_number_word,
-    asks_quantity,
     quantity_classes,
     units_data,
+    words_after,
 )
 from .query import QueryAnalysis
 from .targets_table import TargetTable, best_targets_per_document
@@ -259,7 +258,7 @@ class Answerer:
             answer = self._compare_answer(analysis, hits, scope, quantity)
         if answer is None and (analysis.indicators or (analysis.intent in ("target", "compare") and (asks_number or asks_goal(question)))):
             answer = self._target_answer(analysis, hits, scope, quantity, filters)
-        if answer is None and _asks_figure(analysis):
+        if answer is None and asks_number:
             answer = self._figure_answer(analysis, hits, quantity)
             if answer is not None:
                 # a figure of a sentence beside an indicator the question names,
@@ -301,7 +300,7 @@ class Answerer:
         features = top.features or {}
         # a "how many" question is answered by a value of the kind asked, any
         # other by a rule, measure, target or principle more than by narrative
-        value = 1.0 if not _asks_figure(analysis) or answer.values or answer.evidence.get("figure") else 0.0
+        value = 1.0 if not analysis.asks_number or answer.values or answer.evidence.get("figure") else 0.0
         kind = 0.5 if top.kind == "narrative" else 1.0
         return {
             "dense": float(features.get("cosine_z", features.get("dense", 0.0))),
@@ -875,15 +874,6 @@ def _once_each(targets: list[Target]) -> list[Target]:
     return kept
 
 
-def _asks_figure(analysis: QueryAnalysis) -> bool:
-    """Whether a question asks for a figure. In a question for wording 几 reads
-    as "a few" (看护几个婴幼儿的提法, 放几天假…的条款写法), and only another number
-    word asks one (每周至少开放多少小时的规定)."""
-    if not analysis.asks_number or analysis.intent != "precedent":
-        return analysis.asks_number
-    return asks_quantity(analysis.query.replace("几", ""))
-
-
 def _asks_value(analysis: QueryAnalysis) -> bool:
     """The question goes to the value rules: it asks a number, a target or a comparison, or names an indicator."""
     return bool(analysis.asks_number or analysis.intent in ("target", "compare") or analysis.indicators)
@@ -1257,8 +1247,8 @@ def _counts_asked(sentence: str, span: tuple[int, int, str], counted: str) -> bo
     """Whether a count's figure counts what the question does: the words it
     runs on into share a character with the question's (3个儿童友好社区), or it
     runs on into none (示范机构为2个。)."""
-    after = _NOUN_AFTER.match(sentence, span[1])
-    return after is None or bool(_content_chars(after.group(0)[:COUNTED_CHARS]) & _content_chars(counted))
+    after = words_after(sentence, span[1])
+    return not after or bool(_content_chars(after[:COUNTED_CHARS]) & _content_chars(counted))
 
 
 def _states_difference(piece: str) -> bool:
@@ -1406,19 +1396,7 @@ def _names_indicator(question: str, target: Target) -> bool:
     full, parts = _indicator_names(target.indicator)
     # a part read after 的 names a narrower thing (持职业资格证书的技能劳动者中女性
     # is not 技能劳动者中女性)
-    return (full is not None and full in folded) or any(
-        folded[i - 1 : i] != "的" for part in parts for i in _starts(folded, part)
-    )
-
-
-def _starts(text: str, part: str) -> list[int]:
-    """Where ``part`` occurs in ``text`` (at most a few places)."""
-    out: list[int] = []
-    at = text.find(part)
-    while at >= 0 and len(out) < 4:
-        out.append(at)
-        at = text.find(part, at + 1)
-    return out
+    return (full is not None and full in folded) or any(re.search(f"(?<!的){re.escape(part)}", folded) for part in parts)
 
 
 def _indicator_names(indicator: str) -> tuple[str | None, list[str]]:

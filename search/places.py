@@ -137,16 +137,16 @@ class PlaceIndex:
             out.append((last + 1 - len(alias), last + 1, self._aliases[alias]))
         return out
 
-    def narrower(self, folded_query: str, start: int, end: int, name: str) -> Division | None:
-        """A division named right after the place ``name`` found at
-        ``[start, end)`` and inside it, that no document of the index lies in
+    def narrower(self, folded_query: str, end: int, name: str) -> Division | None:
+        """A division named right after the place ``name`` whose mention ends
+        at ``end``, and inside it, that no document of the index lies in
         or is: the place the query asks about (攀枝花市东区, or 攀枝花东区 with
         the city's short name, where only 攀枝花市西区 has documents). None
         when the place is named alone or the next one has documents."""
         place = self.places.get(name)
         if place is None or place.division is None:
             return None
-        deeper = _named_below(gazetteer(), folded_query, start, end, place.division)
+        deeper = _named_below(gazetteer(), folded_query, end, place.division)
         if deeper is None or self._by_code.get(deeper.code) is not None:
             return None
         return deeper
@@ -231,15 +231,13 @@ class PlaceIndex:
 _CHAIN_CHARS = 40
 
 
-def _named_below(gaz: Any, folded_query: str, start: int, end: int, division: Division) -> Division | None:
-    """The innermost division of the chain named from ``start`` (攀枝花市东区 →
-    东区), when it lies strictly inside ``division``; a district's name too short
-    to be found alone (东区) is read right after its city. The mention at
-    ``[start, end)`` is read as the division's full name (攀枝花 → 攀枝花市), so a
-    short name leads a chain as the full one does."""
+def _named_below(gaz: Any, folded_query: str, end: int, division: Division) -> Division | None:
+    """The innermost division of the chain named from the mention of
+    ``division`` that ends at ``end`` (攀枝花市东区 → 东区), when it lies strictly
+    inside ``division``; a district's name too short to be found alone (东区) is
+    read right after its city. The mention is read as the division's full name
+    (攀枝花 → 攀枝花市), so a short name leads a chain as the full one does."""
     chain = gaz.leading(division.name + folded_query[end : end + _CHAIN_CHARS])
-    if not chain:
-        chain = gaz.leading(folded_query[start : start + _CHAIN_CHARS])
     if not chain:
         return None
     last = chain[-1]

@@ -46,8 +46,8 @@ class QuantityClass:
         found = self.asked.search(question)
         if found is None:
             return None
-        noun = _NOUN_AFTER.match(question, found.end())
-        return noun.group(0) if noun and len(noun.group(0)) >= 2 else None
+        noun = words_after(question, found.end())
+        return noun if len(noun) >= 2 else None
 
     def asked_name(self, question: str) -> str | None:
         """What ``question`` asks the amount of, by its own word (2+ characters)."""
@@ -60,11 +60,18 @@ class QuantityClass:
         return {i for i, group in enumerate(self.heads) if any(word in text for word in group)}
 
 
+def words_after(text: str, end: int) -> str:
+    """The run of Chinese characters right after ``end`` (at most six): what a
+    count's figure or question counts (儿童友好社区 of 多少个儿童友好社区)."""
+    found = _NOUN_AFTER.match(text, end)
+    return found.group(0) if found else ""
+
+
+# the words a count's figure or question runs on into: what it counts
+_NOUN_AFTER = re.compile(r"[\u4e00-\u9fff]{1,6}")
 # A printed number: bounded runs, so a span search stays linear in the text
 # (an unbounded run of numerals with no unit after it made every start position
 # rescan the run: 32,000 一 took 20 s).
-# the words a count's figure or question runs on into: what it counts
-_NOUN_AFTER = re.compile(r"[\u4e00-\u9fff]{1,6}")
 _NUMBER = r"[0-9０-９][0-9０-９.．]{0,15}|[零〇一二两三四五六七八九十百千万]{1,12}"
 
 

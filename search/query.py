@@ -269,7 +269,7 @@ class QueryAnalyzer:
         # a place the index has, followed by one inside it that it has not
         # (攀枝花市东区): the question asks about the inner one
         narrower = [
-            d for start, end, name in named_places for d in [self.places.narrower(title_free, start, end, name)] if d is not None
+            d for _, end, name in named_places for d in [self.places.narrower(title_free, end, name)] if d is not None
         ]
         if narrower:
             self._reach(analysis, narrower)
@@ -296,6 +296,10 @@ class QueryAnalyzer:
             analysis.expansions.extend(t for t in targets if fold(t) not in masked)
         analysis.asks_number = asks_quantity(query)
         analysis.intent = self._intent(masked, analysis)
+        if analysis.intent == "precedent" and analysis.asks_number and not asks_quantity(query.replace("几", "")):
+            # in a question for wording 几 reads as "a few" (看护几个婴幼儿的提法, 放几天假…的
+            # 条款写法); only another number word asks one (每周至少开放多少小时的规定)
+            analysis.asks_number = False
         analysis.genre = self._genre(masked)
         analysis.quantity = asked_quantity(query) if analysis.asks_number else None
         content = masked

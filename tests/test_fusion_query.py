@@ -214,3 +214,13 @@ def test_the_rules_a_penalty_article_cites():
     cited = [cn_to_int(n) for m in _BREACH.finditer(text) for n in _CITED_ARTICLE.findall(m.group(1))]
     assert cited == [58, 59, 60]
     assert not list(_BREACH.finditer("依照本法第五十八条的规定执行"))  # no breach, no penalty
+
+
+def test_a_few_in_a_question_for_wording_asks_no_number():
+    """In a question for wording 几 reads as "a few"; another number word still asks one."""
+    analyzer = QueryAnalyzer([_doc("d", "大渡口区", parent="重庆市")], ["新生儿死亡率"])
+    few = analyzer.analyze("在居民家里开小型托育点、看护几个婴幼儿，要出台管理规矩的提法")
+    assert few.intent == "precedent" and not few.asks_number and few.quantity is None
+    hours = analyzer.analyze("起草图书馆开放时间条款，想参考区图书馆每周至少开放多少小时的规定")
+    assert hours.asks_number
+    assert analyzer.analyze("陪产假有几天？").asks_number  # not a question for wording
